@@ -9,6 +9,9 @@ using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 
+// ILGPU generates its kernel launchers in a dynamic assembly of this name; kernel parameter structs are internal.
+[assembly: InternalsVisibleTo("ILGPURuntime")]
+
 namespace Tips.Kernels;
 
 /// <summary>
