@@ -21,12 +21,6 @@ public sealed partial class CpuBackend
 
     public void SumSquares(DeviceBuffer<float> x, DeviceBuffer<float> result) => throw new NotImplementedException("SumSquares");
 
-    public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, DeviceBuffer<float> a, int lda, long strideA, DeviceBuffer<float> b, int ldb, long strideB, float beta, DeviceBuffer<float> c, int ldc, long strideC, int batch, DeviceBuffer<float>? bias, Activation activation) => throw new NotImplementedException("Gemm");
-
-    public void SumRows(DeviceBuffer<float> x, DeviceBuffer<float> y, int batch, int rows, int cols, float alpha, float beta) => throw new NotImplementedException("SumRows");
-
-    public void BroadcastRows(DeviceBuffer<float> dy, DeviceBuffer<float> dx, int batch, int rows, int cols, float alpha) => throw new NotImplementedException("BroadcastRows");
-
     public void LayerNormForward(DeviceBuffer<float> x, DeviceBuffer<float> gamma, DeviceBuffer<float> beta, DeviceBuffer<float> y, DeviceBuffer<float>? mean, DeviceBuffer<float>? rstd, int rows, int cols, float eps) => throw new NotImplementedException("LayerNormForward");
 
     public void LayerNormBackward(DeviceBuffer<float> dy, DeviceBuffer<float> x, DeviceBuffer<float> gamma, DeviceBuffer<float> mean, DeviceBuffer<float> rstd, DeviceBuffer<float> dx, DeviceBuffer<float> dgamma, DeviceBuffer<float> dbeta, int rows, int cols) => throw new NotImplementedException("LayerNormBackward");
