@@ -1,0 +1,79 @@
+using System.Runtime.Intrinsics;
+
+namespace Tips.Kernels;
+
+// Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
+public sealed partial class CpuBackend
+{
+    // Below this many flops per call the thread hand-off costs more than it saves.
+    private const long ParallelFlops = 1L << 22;
+
+    /// <summary>256 selects the Vector256 micro-kernel (for tests on AVX-512 machines); 512 needs AVX-512.</summary>
+    internal int GemmVectorBits { get; init; } = Vector512.IsHardwareAccelerated ? 512 : 256;
+
+    public unsafe void Gemm(bool transA, bool transB, int m, int n, int k,
+        float alpha, DeviceBuffer<float> a, int lda, long strideA,
+        DeviceBuffer<float> b, int ldb, long strideB,
+        float beta, DeviceBuffer<float> c, int ldc, long strideC,
+        int batch, DeviceBuffer<float>? bias, Activation activation)
+    {
+        var ca = Own(a);
+        var cb = Own(b);
+        var cc = Own(c);
+        var cbias = bias is null ? null : Own(bias);
+        CheckGemm(transA, transB, m, n, k, ca.Length, lda, strideA, cb.Length, ldb, strideB, cc.Length, ldc, strideC, batch, cbias?.Length);
+        if (m == 0 || n == 0 || batch == 0) return;
+        var p = new GemmProblem(transA, transB, m, n, k, alpha, beta, lda, ldb, ldc, activation);
+        fixed (float* pa = ca.Array, pb = cb.Array, pc = cc.Array, pbias = cbias?.Array)
+        {
+            float* a0 = pa + ca.Offset, b0 = pb + cb.Offset, c0 = pc + cc.Offset;
+            float* bias0 = cbias is null ? null : pbias + cbias.Offset;
+            if (m <= 2 || n <= 4 || k == 0)
+            {
+                for (int bi = 0; bi < batch; bi++)
+                for (int i = 0; i < m; i++)
+                    GemmRows.Row(in p, i, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0);
+                return;
+            }
+            bool wide = GemmVectorBits == 512;
+            long flops = 2L * m * n * k;
+            if (flops >= ParallelFlops || batch == 1 || flops * batch < ParallelFlops)
+            {
+                int threads = flops >= ParallelFlops ? Environment.ProcessorCount : 1;
+                var driver = GemmDriver.ForThread();
+                for (int bi = 0; bi < batch; bi++)
+                    driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads);
+                return;
+            }
+            // Many small entries: one thread per entry.
+            nint ia = (nint)a0, ib = (nint)b0, ic = (nint)c0, ibias = (nint)bias0;
+            Parallel.For(0, batch, bi => GemmDriver.ForThread().Run(in p, (float*)ia + bi * strideA, (float*)ib + bi * strideB,
+                (float*)ic + bi * strideC, (float*)ibias, wide, 1));
+        }
+    }
+
+    private static void CheckGemm(bool transA, bool transB, int m, int n, int k,
+        long aLength, int lda, long strideA, long bLength, int ldb, long strideB, long cLength, int ldc, long strideC,
+        int batch, long? biasLength)
+    {
+        if (m < 0 || n < 0 || k < 0 || batch < 0)
+            throw new BackendException($"Gemm: negative size (m {m}, n {n}, k {k}, batch {batch})");
+        if (strideA < 0 || strideB < 0 || strideC < 0)
+            throw new BackendException($"Gemm: negative batch stride ({strideA}, {strideB}, {strideC})");
+        CheckOperand("A", transA ? k : m, transA ? m : k, lda, strideA, aLength, batch);
+        CheckOperand("B", transB ? n : k, transB ? k : n, ldb, strideB, bLength, batch);
+        CheckOperand("C", m, n, ldc, strideC, cLength, batch);
+        if (biasLength is { } bl && bl < n)
+            throw new BackendException($"Gemm: bias of {bl} elements for n = {n}");
+    }
+
+    private static void CheckOperand(string name, int rows, int cols, int ld, long stride, long length, int batch)
+    {
+        if (ld < cols)
+            throw new BackendException($"Gemm: ld{name.ToLowerInvariant()} = {ld} is less than its {cols} stored columns");
+        if (rows == 0 || cols == 0 || batch == 0) return;
+        long last = (batch - 1) * stride + (long)(rows - 1) * ld + cols;
+        if (last > length)
+            throw new BackendException($"Gemm: {name} needs {last} elements ({batch} x {rows} x {cols}, ld {ld}, stride {stride}) but has {length}");
+    }
+}
