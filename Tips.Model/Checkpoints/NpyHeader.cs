@@ -6,7 +6,7 @@ namespace Tips.Model.Checkpoints;
 /// <summary>The parsed header of an .npy array: <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (2, 3), }</c>.</summary>
 internal sealed record NpyHeader(DType DType, bool BigEndian, bool FortranOrder, long[] Shape, int HeaderBytes)
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads and parses the header at the start of a source holding <paramref name="available"/> bytes.</summary>
     public static NpyHeader Read(FillExactly fill, long available, string what)
