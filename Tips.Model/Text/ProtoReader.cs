@@ -40,16 +40,15 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data, string what)
     public ulong ReadVarint()
     {
         ulong result = 0;
-        for (int shift = 0; shift < 70; shift += 7)
+        // Ends by the 10th byte: it may only carry the top bit of a 64-bit value, so it either overflows or is the last.
+        for (int shift = 0; ; shift += 7)
         {
             if (_pos >= _data.Length) throw Error("truncated varint");
             byte b = _data[_pos++];
-            // The 10th byte may only carry the top bit of a 64-bit value.
             if (shift == 63 && b > 1) throw Error("varint overflows 64 bits");
             result |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80) return result;
         }
-        throw Error("varint longer than 10 bytes");
     }
 
     /// <summary>int32 fields are sign-extended to 64 bits on the wire; protobuf keeps the low 32 bits.</summary>
