@@ -1,0 +1,44 @@
+namespace Tips.Kernels;
+
+// Row softmax of scale * x: x, y, dy, dx (rows, cols).
+public sealed partial class CpuBackend
+{
+    public void SoftmaxForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int cols, float scale)
+    {
+        const string op = nameof(SoftmaxForward);
+        CpuRows.CheckDims(op, rows, cols);
+        var xb = Need(x, (long)rows * cols, op, "x");
+        var yb = Need(y, (long)rows * cols, op, "y");
+        CpuRows.For(rows, cols, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                var xs = xb.Array.AsSpan(xb.Offset + r * cols, cols);
+                var ys = yb.Array.AsSpan(yb.Offset + r * cols, cols);
+                float shift = scale * (scale >= 0f ? CpuSimd.Max(xs) : CpuSimd.Min(xs));
+                float sum = CpuSimd.ExpScaled(xs, scale, shift, ys);
+                CpuSimd.Scale(ys, 1f / sum);
+            }
+        });
+    }
+
+    public void SoftmaxBackward(DeviceBuffer<float> y, DeviceBuffer<float> dy, DeviceBuffer<float> dx, int rows, int cols, float scale)
+    {
+        const string op = nameof(SoftmaxBackward);
+        CpuRows.CheckDims(op, rows, cols);
+        var yb = Need(y, (long)rows * cols, op, "y");
+        var dyb = Need(dy, (long)rows * cols, op, "dy");
+        var dxb = Need(dx, (long)rows * cols, op, "dx");
+        CpuRows.For(rows, cols, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                var ys = yb.Array.AsSpan(yb.Offset + r * cols, cols);
+                var dys = dyb.Array.AsSpan(dyb.Offset + r * cols, cols);
+                var dxs = dxb.Array.AsSpan(dxb.Offset + r * cols, cols);
+                float dot = CpuSimd.Dot(ys, dys);
+                for (int c = 0; c < cols; c++) dxs[c] += scale * ys[c] * (dys[c] - dot);
+            }
+        });
+    }
+}

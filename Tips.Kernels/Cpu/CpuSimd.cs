@@ -1,0 +1,145 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Tips.Kernels;
+
+/// <summary>Vector&lt;T&gt; span helpers for the memory-bound cpu ops.</summary>
+internal static class CpuSimd
+{
+    /// <summary>Runs body(i0, i1) over flat index ranges of a length-n array, in parallel when large.</summary>
+    public static void ForFlat(int n, Action<int, int> body)
+    {
+        const int block = 1 << 14;
+        int blocks = (n + block - 1) / block;
+        CpuRows.For(blocks, block, (b0, b1) => body(b0 * block, Math.Min(n, b1 * block)));
+    }
+
+    /// <summary>y += alpha * x.</summary>
+    public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var a = new Vector<float>(alpha);
+            for (int j = 0; j < xv.Length; j++) yv[j] += a * xv[j];
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) y[i] += alpha * x[i];
+    }
+
+    public static void Scale(Span<float> x, float alpha)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var a = new Vector<float>(alpha);
+            for (int j = 0; j < xv.Length; j++) xv[j] *= a;
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) x[i] *= alpha;
+    }
+
+    /// <summary>sum x * y, float lanes (exact enough for row reductions of model widths).</summary>
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var acc = Vector<float>.Zero;
+            for (int j = 0; j < xv.Length; j++) acc += xv[j] * yv[j];
+            sum = Vector.Sum(acc);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) sum += x[i] * y[i];
+        return sum;
+    }
+
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var acc = Vector<float>.Zero;
+            for (int j = 0; j < xv.Length; j++) acc += xv[j];
+            sum = Vector.Sum(acc);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) sum += x[i];
+        return sum;
+    }
+
+    /// <summary>sum (x - mu)^2.</summary>
+    public static float SumSquaredDeviation(ReadOnlySpan<float> x, float mu)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var m = new Vector<float>(mu);
+            var acc = Vector<float>.Zero;
+            for (int j = 0; j < xv.Length; j++)
+            {
+                var d = xv[j] - m;
+                acc += d * d;
+            }
+            sum = Vector.Sum(acc);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) sum += (x[i] - mu) * (x[i] - mu);
+        return sum;
+    }
+
+    /// <summary>y = (x - mu) * rstd * gamma + beta.</summary>
+    public static void Normalize(ReadOnlySpan<float> x, float mu, float rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(gamma);
+            var bv = MemoryMarshal.Cast<float, Vector<float>>(beta);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var m = new Vector<float>(mu);
+            var rs = new Vector<float>(rstd);
+            for (int j = 0; j < xv.Length; j++) yv[j] = (xv[j] - m) * rs * gv[j] + bv[j];
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) y[i] = (x[i] - mu) * rstd * gamma[i] + beta[i];
+    }
+
+    public static float Max(ReadOnlySpan<float> x)
+    {
+        float m = float.NegativeInfinity;
+        foreach (float v in x) m = MathF.Max(m, v);
+        return m;
+    }
+
+    public static float Min(ReadOnlySpan<float> x)
+    {
+        float m = float.PositiveInfinity;
+        foreach (float v in x) m = MathF.Min(m, v);
+        return m;
+    }
+
+    /// <summary>y = exp(scale * x - shift); returns sum y.</summary>
+    public static float ExpScaled(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+    {
+        float sum = 0f;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float e = MathF.Exp(scale * x[i] - shift);
+            y[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+}
