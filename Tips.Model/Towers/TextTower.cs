@@ -1,3 +1,5 @@
+using Tips.Kernels;
+using Tips.Model.Checkpoints;
 using Tips.Model.Config;
 using Tips.Model.Nn;
 using Tips.Model.Tensors;
@@ -11,6 +13,14 @@ namespace Tips.Model.Towers;
 /// </summary>
 public sealed class TextTower : IDisposable
 {
+    /// <summary>Loads the tower from a state dict (strict: every key used, every parameter present, shapes equal).</summary>
+    public static TextTower Load(IBackend backend, StateDict state, TextConfig config) =>
+        StateDictBinding.Load(backend, state, vb => new TextTower(vb, config));
+
+    /// <summary>A tower with parameters from an initialiser (e.g. <see cref="Init.Normal"/>).</summary>
+    public static TextTower Create(IBackend backend, TextConfig config, VarBuilder.ParameterValues values) =>
+        new(new VarBuilder(backend, values), config);
+
     public TextTower(VarBuilder vb, TextConfig config)
     {
         Config = config;

@@ -1,3 +1,5 @@
+using Tips.Kernels;
+using Tips.Model.Checkpoints;
 using Tips.Model.Config;
 using Tips.Model.Nn;
 using Tips.Model.Tensors;
@@ -35,6 +37,14 @@ public sealed class VisionTower : IDisposable
 {
     // The final norm uses eps 1e-6 like the blocks.
     private const float Eps = 1e-6f;
+
+    /// <summary>Loads the tower from a state dict (strict: every key used, every parameter present, shapes equal).</summary>
+    public static VisionTower Load(IBackend backend, StateDict state, VisionConfig config) =>
+        StateDictBinding.Load(backend, state, vb => new VisionTower(vb, config));
+
+    /// <summary>A tower with parameters from an initialiser (e.g. <see cref="Init.Normal"/>).</summary>
+    public static VisionTower Create(IBackend backend, VisionConfig config, VarBuilder.ParameterValues values) =>
+        new(new VarBuilder(backend, values), config);
 
     public VisionTower(VarBuilder vb, VisionConfig config)
     {

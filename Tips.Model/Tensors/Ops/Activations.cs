@@ -5,7 +5,7 @@ namespace Tips.Model.Tensors;
 public static partial class Ops
 {
     /// <summary>y = f(x) elementwise (GELU is the exact erf form).</summary>
-    public static Tensor Activation(this Tape tape, Activation kind, Tensor x)
+    public static Tensor Activate(this Tape tape, Activation kind, Tensor x)
     {
         bool track = tape.Tracks(x);
         var y = tape.NewTensor(x.Shape, track);

@@ -19,7 +19,7 @@ public static partial class Ops
             throw new TipsException($"linear: bias {bias} does not match weight {weight}");
         bool track = tape.Tracks(x, weight, bias);
         if (track && activation != Activation.None)
-            return tape.Activation(activation, tape.Linear(x, weight, bias));
+            return tape.Activate(activation, tape.Linear(x, weight, bias));
 
         int rows = (int)(x.Length / inF);
         int[] shape = [.. x.Shape[..^1], outF];
