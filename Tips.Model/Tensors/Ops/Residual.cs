@@ -6,7 +6,7 @@ public static partial class Ops
     public static Tensor AddScaled(this Tape tape, Tensor x, Tensor r, Tensor? gamma)
     {
         if (x.Length != r.Length) throw new TipsException($"residual: {x} + {r}");
-        int cols = x.Shape[^1];
+        int cols = x.Rank == 0 ? 1 : x.Shape[^1];
         if (gamma is not null && gamma.Length != cols) throw new TipsException($"layer scale {gamma} for {x}");
         int rows = (int)(x.Length / cols);
         bool track = tape.Tracks(x, r, gamma);
