@@ -1,0 +1,43 @@
+using Tips.Kernels;
+
+namespace Tips.Model.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// y = act(x W^T + b) over the last dimension: x (..., in), W (out, in...) in PyTorch layout (a conv weight
+    /// (D, 3, P, P) reads as (D, 3*P*P)), b (out) or null. Inference fuses the activation into the GEMM epilogue;
+    /// while recording it is a separate op because its backward needs the pre-activation.
+    /// </summary>
+    public static Tensor Linear(this Tape tape, Tensor x, Tensor weight, Tensor? bias, Activation activation = Activation.None)
+    {
+        int outF = weight.Shape[0];
+        int inF = (int)(weight.Length / outF);
+        if (x.Shape[^1] != inF)
+            throw new TipsException($"linear: input {x} does not match weight {weight}");
+        if (bias is not null && bias.Length != outF)
+            throw new TipsException($"linear: bias {bias} does not match weight {weight}");
+        bool track = tape.Tracks(x, weight, bias);
+        if (track && activation != Activation.None)
+            return tape.Activate(activation, tape.Linear(x, weight, bias));
+
+        int rows = (int)(x.Length / inF);
+        int[] shape = [.. x.Shape[..^1], outF];
+        var y = tape.NewTensor(shape, track);
+        var be = tape.Backend;
+        be.Gemm(false, true, rows, outF, inF, 1f, x.Data, inF, 0, weight.Data, inF, 0, 0f, y.Data, outF, 0, 1, bias?.Data, activation);
+        if (!track) return y;
+
+        tape.Record(() =>
+        {
+            if (y.Grad is not { } dy) return;
+            if (x.RequiresGrad)
+                be.Gemm(false, false, rows, inF, outF, 1f, dy, outF, 0, weight.Data, inF, 0, 1f, x.EnsureGrad(), inF, 0);
+            if (weight.RequiresGrad)
+                be.Gemm(true, false, outF, inF, rows, 1f, dy, outF, 0, x.Data, inF, 0, 1f, weight.EnsureGrad(), inF, 0);
+            if (bias?.RequiresGrad == true)
+                be.SumRows(dy, bias.EnsureGrad(), 1, rows, outF, 1f, 1f);
+        });
+        return y;
+    }
+}
