@@ -7,7 +7,7 @@ namespace Tips.Kernels;
 /// <summary>
 /// Packed, cache-blocked GEMM for one batch entry (GotoBLAS/BLIS loop order).
 /// B (k x n) is packed chunk by chunk into NR-wide slivers (kc x NR each, kc &lt;= Kc), shared by all threads;
-/// each thread packs Mc x kc blocks of its rows of A into MR-tall slivers and runs the MR x NR micro-kernel
+/// each thread takes Mc-row blocks of its rows, packs A for each Kc block into MR-tall slivers and runs the MR x NR micro-kernel
 /// over them. Transposes are absorbed by the packing. The B sliver (Kc x NR) stays in L1, the A block in L2,
 /// the B chunk (at most <see cref="ChunkFloats"/>) in L3. One driver per calling thread keeps its buffers.
 /// </summary>
@@ -54,12 +54,12 @@ internal sealed unsafe class GemmDriver
         int totalSlivers = (p.N + _nr - 1) / _nr;
         int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (2 * Kc * _nr)));
         int chunkK = Math.Min(p.K, Math.Max(Kc, ChunkFloats / (chunkSlivers * _nr) / Kc * Kc));
-        if (_packB.Length < chunkSlivers * _nr * chunkK)
-            _packB = GC.AllocateUninitializedArray<float>(chunkSlivers * _nr * chunkK, pinned: true);
+        if (_packB.Length < chunkSlivers * _nr * chunkK + AlignFloats)
+            _packB = GC.AllocateUninitializedArray<float>(chunkSlivers * _nr * chunkK + AlignFloats, pinned: true);
 
         fixed (float* packB = _packB)
         {
-            _packBPtr = packB;
+            _packBPtr = Align(packB);
             for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
             {
                 _slivers = Math.Min(chunkSlivers, totalSlivers - _sliver0);
@@ -83,6 +83,11 @@ internal sealed unsafe class GemmDriver
         }
         _a = _b = _c = _bias = _packBPtr = null;
     }
+
+    // Packed panels start on a cache line, so that no 64-byte load of a B sliver splits two lines.
+    private const int AlignFloats = 16;
+
+    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     /// <summary>Largest share over the mean share when <paramref name="units"/> are split over the threads.</summary>
     private static double Imbalance(int units, int threads) => Math.Ceiling((double)units / threads) * threads / units;
@@ -134,21 +139,23 @@ internal sealed unsafe class GemmDriver
         var (t0, t1) = _splitRows ? Share(mTiles, _threads, part) : (0, mTiles);
         var (s0, s1) = _splitRows ? (0, _slivers) : Share(_slivers, _threads, part);
         int r0 = t0 * mr, r1 = Math.Min(m, t1 * mr), mc = McSlivers * mr, width = _slivers * nr;
-        if (t_packA is null || t_packA.Length < mc * Kc)
-            t_packA = GC.AllocateUninitializedArray<float>(mc * Kc, pinned: true);
+        if (t_packA is null || t_packA.Length < mc * Kc + AlignFloats)
+            t_packA = GC.AllocateUninitializedArray<float>(mc * Kc + AlignFloats, pinned: true);
         float* tile = stackalloc float[8 * 32];
         bool epilogue = _bias != null || _p.Activation != Activation.None;
 
-        fixed (float* packA = t_packA)
+        fixed (float* packAUnaligned = t_packA)
         {
-            for (int kk = 0; kk < _kLen; kk += Kc)
+            float* packA = Align(packAUnaligned);
+            // Row blocks outside the Kc blocks: the Mc x n block of C stays in cache over the whole chunk depth.
+            for (int i0 = r0; i0 < r1; i0 += mc)
             {
-                int kc = Math.Min(Kc, _kLen - kk), p0 = _k0 + kk;
-                float beta = p0 == 0 ? _p.Beta : 1f;
-                bool last = p0 + kc == _p.K;
-                for (int i0 = r0; i0 < r1; i0 += mc)
+                int rows = Math.Min(mc, r1 - i0);
+                for (int kk = 0; kk < _kLen; kk += Kc)
                 {
-                    int rows = Math.Min(mc, r1 - i0);
+                    int kc = Math.Min(Kc, _kLen - kk), p0 = _k0 + kk;
+                    float beta = p0 == 0 ? _p.Beta : 1f;
+                    bool last = p0 + kc == _p.K;
                     PackA(i0, rows, p0, kc, packA);
                     for (int s = s0; s < s1; s++)
                     {
