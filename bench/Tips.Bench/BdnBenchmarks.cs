@@ -4,11 +4,15 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Tips.Kernels;
 
 namespace Tips.Bench;
 
-/// <summary>BenchmarkDotNet configuration: short jobs (2 shared cores) plus throughput and fraction-of-peak columns.</summary>
+/// <summary>
+/// BenchmarkDotNet configuration: short in-process jobs (no per-benchmark project build, which alone can take minutes
+/// on 2 shared cores) plus throughput and fraction-of-peak columns.
+/// </summary>
 public sealed class BdnConfig : ManualConfig
 {
     /// <summary>Peaks measured once in the host process, which is where the columns are computed.</summary>
@@ -26,7 +30,9 @@ public sealed class BdnConfig : ManualConfig
     public BdnConfig()
     {
         Add(DefaultConfig.Instance);
-        AddJob(Job.ShortRun);
+        AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+        WithBuildTimeout(TimeSpan.FromMinutes(10));
+        WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(48));
         AddColumn(new ThroughputColumn(false), new ThroughputColumn(true));
     }
 }
