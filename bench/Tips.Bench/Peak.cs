@@ -14,6 +14,30 @@ public static class Peak
 {
     private static float s_sink;
 
+    /// <summary>
+    /// Best FMA GFLOP/s per second of process CPU time (one core's peak). On a machine shared with other work, wall
+    /// time counts the time slices others take while CPU time does not: kernel CPU-time throughput over this peak
+    /// estimates the kernel's efficiency when the cores are contended.
+    /// </summary>
+    public static double FmaGflopsPerCpuSecond(int runs = 5, long iterations = 20_000_000)
+    {
+        FmaChains(1000);
+        double best = 0;
+        for (int r = 0; r < runs; r++)
+        {
+            double c0 = CpuSeconds();
+            FmaChains(iterations);
+            best = Math.Max(best, iterations * FlopsPerIteration / (CpuSeconds() - c0) / 1e9);
+        }
+        return best;
+    }
+
+    public static double CpuSeconds()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>GFLOP/s of independent FMA chains on all cores (2 flops per lane per FMA).</summary>
     public static double FmaGflops(int runs = 5, long iterations = 20_000_000)
     {

@@ -33,25 +33,29 @@ public static class QuickSummary
         Console.WriteLine($"# cpu benchmark summary ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, GEMM kernel {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "8x32 AVX-512" : "6x16 AVX2")})");
         double fma = Peak.FmaGflops();
         double copy = Peak.CopyGBps();
-        Console.WriteLine($"peak: FMA {fma:F1} GFLOP/s, copy {copy:F1} GB/s (best of 5, all cores)");
+        double fmaCpu = Peak.FmaGflopsPerCpuSecond();
+        Console.WriteLine($"peak: FMA {fma:F1} GFLOP/s, copy {copy:F1} GB/s (best of 5, all cores); FMA {fmaCpu:F1} GFLOP/s per CPU-second");
+        Console.WriteLine("ratio: median throughput / peak; cpu ratio: flops per CPU-second / FMA per CPU-second (robust to other load)");
         Console.WriteLine();
-        Console.WriteLine("| kernel | shape | median ms | min ms | throughput | peak | ratio |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| kernel | shape | median ms | min ms | throughput | peak | ratio | cpu ratio |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
 
         var rows = new List<Dictionary<string, object>>
         {
-            Row("peak-fma", $"{Environment.ProcessorCount} cores", double.NaN, fma, "gflops", fma),
-            Row("peak-copy", $"{Environment.ProcessorCount} cores, 128 MiB", double.NaN, copy, "gbps", copy),
+            Row("peak-fma", $"{Environment.ProcessorCount} cores", double.NaN, fma, "gflops", fma, double.NaN),
+            Row("peak-fma-per-cpu-second", "1 core", double.NaN, fmaCpu, "gflops", fmaCpu, double.NaN),
+            Row("peak-copy", $"{Environment.ProcessorCount} cores, 128 MiB", double.NaN, copy, "gbps", copy, double.NaN),
         };
         foreach (var (_, create) in Cases.All)
         {
             using var c = create();
             if (filter is not null && !c.Key.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
             double[] times;
+            double cpuSeconds;
             try
             {
                 c.Setup(backend);
-                times = Time(c, reps, budgetSeconds);
+                (times, cpuSeconds) = Time(c, reps, budgetSeconds);
             }
             catch (NotImplementedException e)
             {
@@ -62,8 +66,9 @@ public static class QuickSummary
             double value = c.Work / (median / 1e3) / 1e9;
             double peak = c.IsFlops ? fma : copy;
             string unit = c.IsFlops ? "GFLOP/s" : "GB/s";
-            Console.WriteLine($"| {c.Kernel} | {c.Shape} | {median:F3} | {best:F3} | {value:F1} {unit} | {peak:F1} | {value / peak:P1} |");
-            rows.Add(Row(c.Kernel, c.Shape, median, value, c.IsFlops ? "gflops" : "gbps", peak));
+            double cpuRatio = c.IsFlops ? c.Work * times.Length / cpuSeconds / 1e9 / fmaCpu : double.NaN;
+            Console.WriteLine($"| {c.Kernel} | {c.Shape} | {median:F3} | {best:F3} | {value:F1} {unit} | {peak:F1} | {value / peak:P1} | {(c.IsFlops ? cpuRatio.ToString("P1", CultureInfo.InvariantCulture) : "")} |");
+            rows.Add(Row(c.Kernel, c.Shape, median, value, c.IsFlops ? "gflops" : "gbps", peak, cpuRatio));
         }
 
         string path = Path.Combine(RepoRoot(), "bench", "results", $"{DateTime.UtcNow:yyyy-MM-dd}-cpu.json");
@@ -81,22 +86,27 @@ public static class QuickSummary
         return 0;
     }
 
-    private static Dictionary<string, object> Row(string name, string shape, double medianMs, double value, string unit, double peak)
+    private static Dictionary<string, object> Row(string name, string shape, double medianMs, double value, string unit, double peak, double cpuRatio)
     {
         var row = new Dictionary<string, object> { ["name"] = name, ["shape"] = shape };
         if (!double.IsNaN(medianMs)) row["median_ms"] = Math.Round(medianMs, 4);
         row[unit] = Math.Round(value, 2);
         row["peak"] = Math.Round(peak, 2);
         row["ratio"] = Math.Round(value / peak, 4);
+        if (!double.IsNaN(cpuRatio)) row["cpu_ratio"] = Math.Round(cpuRatio, 4);
         return row;
     }
 
-    /// <summary>Milliseconds per call: two warm-up calls, then up to <paramref name="reps"/> (at least 3) within the budget.</summary>
-    private static double[] Time(BenchCase c, int reps, double budgetSeconds)
+    /// <summary>
+    /// Milliseconds per call: two warm-up calls, then up to <paramref name="reps"/> (at least 3) within the budget;
+    /// also the process CPU seconds of all timed calls together.
+    /// </summary>
+    private static (double[] Times, double CpuSeconds) Time(BenchCase c, int reps, double budgetSeconds)
     {
         c.Run();
         c.Run();
         var times = new List<double>();
+        double cpu0 = Peak.CpuSeconds();
         var total = Stopwatch.StartNew();
         while (times.Count < reps && (times.Count < 3 || total.Elapsed.TotalSeconds < budgetSeconds))
         {
@@ -104,7 +114,7 @@ public static class QuickSummary
             c.Run();
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
-        return [.. times];
+        return ([.. times], Peak.CpuSeconds() - cpu0);
     }
 
     private static double Median(double[] values)
