@@ -118,23 +118,73 @@ internal static class CpuSimd
 
     public static float Max(ReadOnlySpan<float> x)
     {
+        int i = 0;
         float m = float.NegativeInfinity;
-        foreach (float v in x) m = MathF.Max(m, v);
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            // Two accumulators halve the dependency chain; MaxNative is the plain vmaxps (no NaN ordering fix-ups).
+            var acc0 = xv[0];
+            var acc1 = xv[xv.Length - 1];
+            int j = 1;
+            for (; j + 1 < xv.Length; j += 2)
+            {
+                acc0 = Vector.MaxNative(acc0, xv[j]);
+                acc1 = Vector.MaxNative(acc1, xv[j + 1]);
+            }
+            acc0 = Vector.MaxNative(acc0, acc1);
+            for (int l = 0; l < Vector<float>.Count; l++) m = MathF.Max(m, acc0[l]);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) m = MathF.Max(m, x[i]);
         return m;
     }
 
     public static float Min(ReadOnlySpan<float> x)
     {
+        int i = 0;
         float m = float.PositiveInfinity;
-        foreach (float v in x) m = MathF.Min(m, v);
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var acc0 = xv[0];
+            var acc1 = xv[xv.Length - 1];
+            int j = 1;
+            for (; j + 1 < xv.Length; j += 2)
+            {
+                acc0 = Vector.MinNative(acc0, xv[j]);
+                acc1 = Vector.MinNative(acc1, xv[j + 1]);
+            }
+            acc0 = Vector.MinNative(acc0, acc1);
+            for (int l = 0; l < Vector<float>.Count; l++) m = MathF.Min(m, acc0[l]);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) m = MathF.Min(m, x[i]);
         return m;
     }
 
     /// <summary>y = exp(scale * x - shift); returns sum y.</summary>
     public static float ExpScaled(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
     {
+        int i = 0;
         float sum = 0f;
-        for (int i = 0; i < x.Length; i++)
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var sc = new Vector<float>(scale);
+            var sh = new Vector<float>(shift);
+            var acc = Vector<float>.Zero;
+            for (int j = 0; j < xv.Length; j++)
+            {
+                var e = CpuExp.Exp(xv[j] * sc - sh);
+                yv[j] = e;
+                acc += e;
+            }
+            sum = Vector.Sum(acc);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++)
         {
             float e = MathF.Exp(scale * x[i] - shift);
             y[i] = e;
