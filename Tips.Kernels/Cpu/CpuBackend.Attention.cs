@@ -28,8 +28,8 @@ public sealed partial class CpuBackend
                 {
                     int b = p / heads, h = p % heads, nv = keys[b].Length;
                     float* head = q + qb.Offset + (long)b * tokens * ld + h * headDim;
-                    kPack[p] = GC.AllocateUninitializedArray<float>(fa.PaddedKeys(nv) * headDim, pinned: true);
-                    vPack[p] = GC.AllocateUninitializedArray<float>(fa.PaddedKeys(nv) * fa.Dp, pinned: true);
+                    kPack[p] = GC.AllocateUninitializedArray<float>(fa.PaddedKeys(nv) * headDim);
+                    vPack[p] = GC.AllocateUninitializedArray<float>(fa.PaddedKeys(nv) * fa.Dp);
                     fixed (float* kp = kPack[p], vp = vPack[p])
                     {
                         fa.PackTransposed(head + width, ld, keys[b], nv, kp);
