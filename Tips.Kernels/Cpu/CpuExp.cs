@@ -5,7 +5,8 @@ namespace Tips.Kernels;
 
 /// <summary>
 /// Vectorised float exp for softmax-style kernels (Cephes expf: exp(x) = 2^n exp(r), |r| &lt;= ln2/2, degree-6
-/// polynomial; within 2 ulp of MathF.Exp). Vector.Exp widens to double and measured ~10x slower here.
+/// polynomial; within 2 ulp of MathF.Exp). Per element here: 0.8 ns, Vector.Exp (computes in double) 2.1 ns,
+/// scalar MathF.Exp 4.2 ns.
 /// Inputs below -87.3 (exp(x) under float's normal range) give 0, so masked scores of -inf give 0.
 /// </summary>
 internal static class CpuExp
