@@ -45,8 +45,8 @@ public sealed partial class IlgpuBackend
         int sharedFloats = (2 * bq + 2 * bk) * headDim + bq * bk + 3 * bq;
         (_attentionForward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionKernels.Forward)))
             (AttentionConfig(batch * heads * p.QueryBlocks, sharedFloats),
-                V(qkv, rows * 3 * heads * headDim, op), V(output, rows * heads * headDim, op),
-                Optional(lse, (long)batch * heads * tokens, op), Optional(keyMask, rows, op), p);
+                V(qkv, rows * 3 * heads * headDim, op + " qkv"), V(output, rows * heads * headDim, op + " output"),
+                Optional(lse, (long)batch * heads * tokens, op + " lse"), Optional(keyMask, rows, op + " keyMask"), p);
     }
 
     public void AttentionBackward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float> lse,
@@ -57,14 +57,14 @@ public sealed partial class IlgpuBackend
         var p = AttentionSetup(batch, tokens, heads, headDim, scale, keyMask is not null, true, op);
         long rows = (long)batch * tokens;
         int bhn = batch * heads * tokens;
-        var qkvView = V(qkv, rows * 3 * heads * headDim, op);
-        var doutView = V(dout, rows * heads * headDim, op);
-        var lseView = V(lse, bhn, op);
-        var dqkvView = V(dqkv, rows * 3 * heads * headDim, op);
-        var maskView = Optional(keyMask, rows, op);
+        var qkvView = V(qkv, rows * 3 * heads * headDim, op + " qkv");
+        var doutView = V(dout, rows * heads * headDim, op + " dout");
+        var lseView = V(lse, bhn, op + " lse");
+        var dqkvView = V(dqkv, rows * 3 * heads * headDim, op + " dqkv");
+        var maskView = Optional(keyMask, rows, op + " keyMask");
         using var delta = (IlgpuBuffer<float>)Allocate(bhn);
         (_attentionDelta ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionKernels.Delta)))
-            (new Index1D(bhn), V(output, rows * heads * headDim, op), doutView, delta.View, p);
+            (new Index1D(bhn), V(output, rows * heads * headDim, op + " output"), doutView, delta.View, p);
         int sharedFloats = BackwardSharedFloats(p.BlockQ, headDim);
         (_attentionBackwardKv ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionKernels.BackwardKeyValue)))
             (AttentionConfig(batch * heads * p.KeyBlocks, sharedFloats), qkvView, doutView, lseView, delta.View, dqkvView, maskView, p);
