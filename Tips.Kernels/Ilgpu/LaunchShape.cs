@@ -21,6 +21,6 @@ internal sealed record LaunchShape(int RowGroup, int GemmGroupX, int GemmGroupY,
     public static LaunchShape Gpu { get; } = new(256, 16, 16, 16, 128, 64, 64, 1024);
 
     public static LaunchShape ForEmulator(int warpSize) => warpSize >= 32
-        ? new(2 * warpSize, 8, 4, 4, warpSize, 8, 2, 4)
+        ? new(2 * warpSize, 8, 4, 4, warpSize, 4, 2, 4)
         : new(2 * warpSize, 2, 2, 4, 2 * warpSize, 4, 2, 4);
 }
