@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Tips.Kernels;
 
 // Row softmax of scale * x: x, y, dy, dx (rows, cols).
@@ -37,7 +40,19 @@ public sealed partial class CpuBackend
                 var dys = dyb.Array.AsSpan(dyb.Offset + r * cols, cols);
                 var dxs = dxb.Array.AsSpan(dxb.Offset + r * cols, cols);
                 float dot = CpuSimd.Dot(ys, dys);
-                for (int c = 0; c < cols; c++) dxs[c] += scale * ys[c] * (dys[c] - dot);
+                int c = 0;
+                if (Vector.IsHardwareAccelerated && cols >= Vector<float>.Count)
+                {
+                    var yv = MemoryMarshal.Cast<float, Vector<float>>(ys);
+                    var dyv = MemoryMarshal.Cast<float, Vector<float>>(dys);
+                    var dxv = MemoryMarshal.Cast<float, Vector<float>>(dxs);
+                    var sc = new Vector<float>(scale);
+                    var dt = new Vector<float>(dot);
+                    for (int v = 0; v < yv.Length; v++)
+                        dxv[v] = Vector.FusedMultiplyAdd(sc * yv[v], dyv[v] - dt, dxv[v]);
+                    c = yv.Length * Vector<float>.Count;
+                }
+                for (; c < cols; c++) dxs[c] += scale * ys[c] * (dys[c] - dot);
             }
         });
     }
