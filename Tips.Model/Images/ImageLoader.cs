@@ -30,11 +30,13 @@ public static class ImageLoader
     public static RgbImage Decode(byte[] data, string what, long maxPixels = DefaultMaxPixels)
     {
         // The header alone gives the size: refuse big images before any pixel buffer exists.
-        var info = Guard(what, () => Image.Identify(data))
+        SixLabors.ImageSharp.Formats.IImageFormat? format = null;
+        var info = Guard(what, () => Image.Identify(data, out format))
             ?? throw new TipsException($"{what}: not an image in a supported format (PNG, JPEG, BMP, GIF, WebP, TIFF, TGA, PBM)");
         long pixels = (long)info.Width * info.Height;
         if (info.Width <= 0 || info.Height <= 0) throw new TipsException($"{what}: invalid image size {info.Width}x{info.Height}");
         if (pixels > maxPixels) throw new TipsException($"{what}: {info.Width}x{info.Height} = {pixels} pixels exceeds the limit of {maxPixels}");
+        EncodedImageCheck.EnsureComplete(data, format!, what);
 
         using var image = Guard(what, () =>
         {

@@ -199,4 +199,67 @@ public sealed class ImageLoaderTests : IDisposable
         var missing = Assert.Throws<TipsException>(() => ImageLoader.Load(Path.Combine(_dir, "absent.png")));
         Assert.Contains("absent.png", missing.Message);
     }
+
+    private static byte[] Encoded(string format, int seed)
+    {
+        using var src = RandomImage(24, 16, seed, palette: format == "gif" ? 8 : 0);
+        var ms = new MemoryStream();
+        switch (format)
+        {
+            case "png": src.SaveAsPng(ms); break;
+            case "jpg": src.SaveAsJpeg(ms); break;
+            case "bmp": src.SaveAsBmp(ms); break;
+            case "webp": src.SaveAsWebp(ms); break;
+            default: src.SaveAsGif(ms); break;
+        }
+        return ms.ToArray();
+    }
+
+    [Theory]
+    [InlineData("png")]
+    [InlineData("jpg")]
+    [InlineData("bmp")]
+    [InlineData("webp")]
+    [InlineData("gif")]
+    public void TruncatedFilesAreRefused(string format)
+    {
+        // ImageSharp alone decodes most of these without error, filling the missing part with black.
+        var data = Encoded(format, seed: 1);
+        Assert.Equal(16, ImageLoader.Decode(data, "whole").Height);
+        foreach (double fraction in new[] { 0.2, 0.5, 0.8, 0.97 })
+        {
+            int n = (int)(data.Length * fraction);
+            var e = Assert.Throws<TipsException>(() => ImageLoader.Decode(data[..n], $"cut{n}"));
+            Assert.StartsWith($"cut{n}:", e.Message);
+        }
+    }
+
+    [Fact]
+    public void MutatedFilesFailOnlyWithTipsException()
+    {
+        var rng = new Random(8);
+        int decoded = 0, refused = 0;
+        foreach (var format in new[] { "png", "jpg", "bmp", "webp", "gif" })
+        {
+            var original = Encoded(format, seed: 2);
+            for (int i = 0; i < 120; i++)
+            {
+                var data = (byte[])original.Clone();
+                // Headers matter most: aim half the flips at the first 64 bytes.
+                for (int k = rng.Next(1, 5); k > 0; k--) data[rng.Next(rng.Next(2) == 0 ? Math.Min(64, data.Length) : data.Length)] = (byte)rng.Next(256);
+                try
+                {
+                    var img = ImageLoader.Decode(data, "mutant");
+                    Assert.All(img.Pixels, v => Assert.InRange(v, 0f, 1f));
+                    decoded++;
+                }
+                catch (TipsException e)
+                {
+                    Assert.DoesNotContain('\n', e.Message);
+                    refused++;
+                }
+            }
+        }
+        Assert.True(decoded > 20 && refused > 20, $"decoded {decoded}, refused {refused}");
+    }
 }
