@@ -51,4 +51,31 @@ public sealed class SpmParityTests(ITestOutputHelper log) : IDisposable
         lines.Add("<sep>[MASK] x²x²<sep>a"u8.ToArray());
         AssertSameAsReference(model, lines);
     }
+
+    /// <summary>
+    /// spm_train never writes UNUSED pieces, so some merged pieces are re-marked UNUSED: BPE must split them back
+    /// into their parts, unigram must skip them. Control symbols must never match text.
+    /// </summary>
+    [Theory]
+    [InlineData("bpe_unused", "--model_type=bpe")]
+    [InlineData("uni_unused", "--model_type=unigram")]
+    public void UnusedAndControlPiecesMatchSpmEncode(string name, string options)
+    {
+        string trained = SpmTool.Train(MixedCorpus.Lines(800, seed: 2, rareChars: false), _dir, name,
+            options + " --vocab_size=1000 --character_coverage=0.98 --hard_vocab_limit=false --control_symbols=<ctl>,ab");
+        var proto = ModelProto.Parse(File.ReadAllBytes(trained), name);
+        int marked = 0;
+        var pieces = proto.Pieces.Select((p, i) =>
+            p.Type == PieceType.Normal && p.Piece.Length >= 3 && i % 5 == 0 && ++marked > 0 ? p with { Type = PieceType.Unused } : p).ToList();
+        Assert.True(marked > 50, $"only {marked} pieces marked unused");
+        string edited = Path.Combine(_dir, name + "-edited.model");
+        File.WriteAllBytes(edited, ProtoWriter.Model(proto with { Pieces = pieces }));
+        var lines = MixedCorpus.Lines(1500, seed: 4);
+        lines.Add("<ctl> ab abab <ctl>ab"u8.ToArray());
+        AssertSameAsReference(edited, lines);
+        // The edit must matter, or the unused-piece paths went untested.
+        var before = SentencePieceModel.Load(trained);
+        var after = SentencePieceModel.Load(edited);
+        Assert.True(lines.Count(l => !before.Encode(l).SequenceEqual(after.Encode(l))) > 100);
+    }
 }
