@@ -156,6 +156,27 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void JpegExifOrientationIsApplied()
+    {
+        // 8 high x 16 wide, left half black; orientation 6 (rotate 90 clockwise) puts the black half on top.
+        using var src = new Image<Rgb24>(16, 8);
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 16; x++)
+                src[x, y] = x < 8 ? new Rgb24(0, 0, 0) : new Rgb24(255, 255, 255);
+        src.Metadata.ExifProfile = new ExifProfile();
+        src.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        var ms = new MemoryStream();
+        src.SaveAsJpeg(ms, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 100 });
+        var img = ImageLoader.Load(Write("o.jpg", ms.ToArray()));
+        Assert.Equal((16, 8), (img.Height, img.Width));
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 8; x++)
+                // Away from the edge, where JPEG ringing stays small.
+                if (y is < 6 or > 9)
+                    Assert.True(Math.Abs(img[y, x, 0] - (y < 8 ? 0 : 1)) < 0.1, $"pixel ({y},{x}) = {img[y, x, 0]}");
+    }
+
+    [Fact]
     public void OversizedImageIsRefusedBeforeDecoding()
     {
         // The header claims 100000 x 100000; the data holds one pixel. Decoding would fail differently (or allocate 40 GB).
