@@ -44,6 +44,9 @@ public sealed class SpmParityTests(ITestOutputHelper log) : IDisposable
     [InlineData("bpe_suffix", "--model_type=bpe --vocab_size=1000 --treat_whitespace_as_suffix=true --normalization_rule_name=identity --remove_extra_whitespaces=false")]
     [InlineData("uni_bytes_cf", "--model_type=unigram --vocab_size=1000 --byte_fallback=true --normalization_rule_name=nmt_nfkc_cf --user_defined_symbols=<sep>,[MASK],x²")]
     [InlineData("uni_identity", "--model_type=unigram --vocab_size=1000 --normalization_rule_name=identity --add_dummy_prefix=false --remove_extra_whitespaces=false --treat_whitespace_as_suffix=true")]
+    [InlineData("char", "--model_type=char --vocab_size=1000 --user_defined_symbols=<sep>,[MASK],x²")]
+    [InlineData("word", "--model_type=word --vocab_size=1000")]
+    [InlineData("word_suffix", "--model_type=word --vocab_size=1000 --treat_whitespace_as_suffix=true --remove_extra_whitespaces=false")]
     public void TrainedModelMatchesSpmEncode(string name, string options)
     {
         string model = SpmTool.Train(MixedCorpus.Lines(800, seed: 2, rareChars: false), _dir, name, options + " --character_coverage=0.98 --hard_vocab_limit=false");
