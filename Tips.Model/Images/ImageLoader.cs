@@ -1,4 +1,7 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -40,7 +43,13 @@ public static class ImageLoader
 
         using var image = Guard(what, () =>
         {
-            var img = Image.Load<Rgba32>(data);
+            // Only the first frame of an animation: a frame count times the pixel limit could exhaust memory.
+            var img = format switch
+            {
+                GifFormat => Image.Load<Rgba32>(data, new GifDecoder { DecodingMode = FrameDecodingMode.First }),
+                TiffFormat => Image.Load<Rgba32>(data, new TiffDecoder { DecodingMode = FrameDecodingMode.First }),
+                _ => Image.Load<Rgba32>(data),
+            };
             img.Mutate(x => x.AutoOrient());
             return img;
         });

@@ -156,6 +156,18 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnimatedGifGivesItsFirstFrame()
+    {
+        using var gif = new Image<Rgb24>(4, 3, new Rgb24(255, 0, 0));
+        using var second = new Image<Rgb24>(4, 3, new Rgb24(0, 0, 255));
+        gif.Frames.AddFrame(second.Frames.RootFrame);
+        Assert.Equal(2, gif.Frames.Count);
+        var ms = new MemoryStream();
+        gif.SaveAsGif(ms);
+        AssertPixels(ImageLoader.Load(Write("anim.gif", ms.ToArray())), 3, 4, (y, x, c) => (byte)(c == 0 ? 255 : 0));
+    }
+
+    [Fact]
     public void JpegExifOrientationIsApplied()
     {
         // 8 high x 16 wide, left half black; orientation 6 (rotate 90 clockwise) puts the black half on top.
