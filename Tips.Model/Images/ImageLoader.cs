@@ -1,4 +1,7 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -30,15 +33,23 @@ public static class ImageLoader
     public static RgbImage Decode(byte[] data, string what, long maxPixels = DefaultMaxPixels)
     {
         // The header alone gives the size: refuse big images before any pixel buffer exists.
-        var info = Guard(what, () => Image.Identify(data))
+        SixLabors.ImageSharp.Formats.IImageFormat? format = null;
+        var info = Guard(what, () => Image.Identify(data, out format))
             ?? throw new TipsException($"{what}: not an image in a supported format (PNG, JPEG, BMP, GIF, WebP, TIFF, TGA, PBM)");
         long pixels = (long)info.Width * info.Height;
         if (info.Width <= 0 || info.Height <= 0) throw new TipsException($"{what}: invalid image size {info.Width}x{info.Height}");
         if (pixels > maxPixels) throw new TipsException($"{what}: {info.Width}x{info.Height} = {pixels} pixels exceeds the limit of {maxPixels}");
+        EncodedImageCheck.EnsureComplete(data, format!, what);
 
         using var image = Guard(what, () =>
         {
-            var img = Image.Load<Rgba32>(data);
+            // Only the first frame of an animation: a frame count times the pixel limit could exhaust memory.
+            var img = format switch
+            {
+                GifFormat => Image.Load<Rgba32>(data, new GifDecoder { DecodingMode = FrameDecodingMode.First }),
+                TiffFormat => Image.Load<Rgba32>(data, new TiffDecoder { DecodingMode = FrameDecodingMode.First }),
+                _ => Image.Load<Rgba32>(data),
+            };
             img.Mutate(x => x.AutoOrient());
             return img;
         });

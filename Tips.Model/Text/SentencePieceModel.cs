@@ -3,7 +3,7 @@ using System.Text;
 namespace Tips.Model.Text;
 
 /// <summary>
-/// A SentencePiece model (unigram or BPE) loaded from a <c>.model</c> file, encoding text to ids exactly as
+/// A SentencePiece model (unigram, BPE, word or char) loaded from a <c>.model</c> file, encoding text to ids exactly as
 /// <c>spm_encode --output_format=id</c> does: normalise, segment, then split unknown pieces into byte pieces
 /// (byte_fallback) or merge runs of unknown pieces into one unknown id.
 /// </summary>
@@ -36,7 +36,8 @@ public sealed class SentencePieceModel
         {
             ModelType.Unigram => new UnigramModel(_vocab).Encode,
             ModelType.Bpe => new BpeModel(_vocab).Encode,
-            var t => throw new TipsException($"{what}: model_type {t} is not supported (unigram and BPE are)"),
+            ModelType.Char => new CharModel(_vocab).Encode,
+            _ => new WordModel(_vocab).Encode,
         };
     }
 

@@ -156,6 +156,39 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnimatedGifGivesItsFirstFrame()
+    {
+        using var gif = new Image<Rgb24>(4, 3, new Rgb24(255, 0, 0));
+        using var second = new Image<Rgb24>(4, 3, new Rgb24(0, 0, 255));
+        gif.Frames.AddFrame(second.Frames.RootFrame);
+        Assert.Equal(2, gif.Frames.Count);
+        var ms = new MemoryStream();
+        gif.SaveAsGif(ms);
+        AssertPixels(ImageLoader.Load(Write("anim.gif", ms.ToArray())), 3, 4, (y, x, c) => (byte)(c == 0 ? 255 : 0));
+    }
+
+    [Fact]
+    public void JpegExifOrientationIsApplied()
+    {
+        // 8 high x 16 wide, left half black; orientation 6 (rotate 90 clockwise) puts the black half on top.
+        using var src = new Image<Rgb24>(16, 8);
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 16; x++)
+                src[x, y] = x < 8 ? new Rgb24(0, 0, 0) : new Rgb24(255, 255, 255);
+        src.Metadata.ExifProfile = new ExifProfile();
+        src.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        var ms = new MemoryStream();
+        src.SaveAsJpeg(ms, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 100 });
+        var img = ImageLoader.Load(Write("o.jpg", ms.ToArray()));
+        Assert.Equal((16, 8), (img.Height, img.Width));
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 8; x++)
+                // Away from the edge, where JPEG ringing stays small.
+                if (y is < 6 or > 9)
+                    Assert.True(Math.Abs(img[y, x, 0] - (y < 8 ? 0 : 1)) < 0.1, $"pixel ({y},{x}) = {img[y, x, 0]}");
+    }
+
+    [Fact]
     public void OversizedImageIsRefusedBeforeDecoding()
     {
         // The header claims 100000 x 100000; the data holds one pixel. Decoding would fail differently (or allocate 40 GB).
@@ -198,5 +231,69 @@ public sealed class ImageLoaderTests : IDisposable
         }
         var missing = Assert.Throws<TipsException>(() => ImageLoader.Load(Path.Combine(_dir, "absent.png")));
         Assert.Contains("absent.png", missing.Message);
+    }
+
+    private static byte[] Encoded(string format, int seed)
+    {
+        using var src = RandomImage(24, 16, seed, palette: format == "gif" ? 8 : 0);
+        var ms = new MemoryStream();
+        switch (format)
+        {
+            case "png": src.SaveAsPng(ms); break;
+            case "jpg": src.SaveAsJpeg(ms); break;
+            case "bmp": src.SaveAsBmp(ms); break;
+            case "webp": src.SaveAsWebp(ms); break;
+            default: src.SaveAsGif(ms); break;
+        }
+        return ms.ToArray();
+    }
+
+    [Theory]
+    [InlineData("png")]
+    [InlineData("jpg")]
+    [InlineData("bmp")]
+    [InlineData("webp")]
+    [InlineData("gif")]
+    public void TruncatedFilesAreRefused(string format)
+    {
+        // ImageSharp alone decodes most of these without error, filling the missing part with black.
+        var data = Encoded(format, seed: 1);
+        Assert.Equal(16, ImageLoader.Decode(data, "whole").Height);
+        foreach (double fraction in new[] { 0.2, 0.5, 0.8, 0.97 })
+        {
+            int n = (int)(data.Length * fraction);
+            var e = Assert.Throws<TipsException>(() => ImageLoader.Decode(data[..n], $"cut{n}"));
+            Assert.StartsWith($"cut{n}:", e.Message);
+        }
+    }
+
+    [Fact]
+    public void MutatedFilesFailOnlyWithTipsException()
+    {
+        var rng = new Random(8);
+        int decoded = 0, refused = 0;
+        foreach (var format in new[] { "png", "jpg", "bmp", "webp", "gif" })
+        {
+            var original = Encoded(format, seed: 2);
+            for (int i = 0; i < 120; i++)
+            {
+                var data = (byte[])original.Clone();
+                // Headers matter most: aim half the flips at the first 64 bytes.
+                for (int k = rng.Next(1, 5); k > 0; k--) data[rng.Next(rng.Next(2) == 0 ? Math.Min(64, data.Length) : data.Length)] = (byte)rng.Next(256);
+                try
+                {
+                    // A small pixel limit keeps mutated sizes from making the test slow.
+                    var img = ImageLoader.Decode(data, "mutant", maxPixels: 4096);
+                    Assert.All(img.Pixels, v => Assert.InRange(v, 0f, 1f));
+                    decoded++;
+                }
+                catch (TipsException e)
+                {
+                    Assert.DoesNotContain('\n', e.Message);
+                    refused++;
+                }
+            }
+        }
+        Assert.True(decoded > 20 && refused > 20, $"decoded {decoded}, refused {refused}");
     }
 }

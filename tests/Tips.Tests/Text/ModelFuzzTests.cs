@@ -95,6 +95,7 @@ public class ModelFuzzTests
     [InlineData(new byte[] { 0x39, 0x00 }, "truncated fixed64")]
     [InlineData(new byte[] { 0x0A, 0x02, 0x18, 0x09 }, "unknown piece type 9")]
     [InlineData(new byte[] { 0x0A, 0x02, 0x18, 0x02 }, "piece 0 is empty")]
+    [InlineData(new byte[] { 0x12, 0x02, 0x18, 0x07 }, "unknown model_type 7")]
     [InlineData(new byte[] { }, "no unknown piece")]
     public void MalformedProtobufIsTipsException(byte[] data, string expected)
     {
@@ -118,7 +119,6 @@ public class ModelFuzzTests
         Rejects(proto with { Pieces = [.. pieces, new SentencePiece("<0x41>"u8.ToArray(), 0, PieceType.Byte)] }, "byte_fallback is false");
         Rejects(proto with { Trainer = proto.Trainer with { ByteFallback = true } }, "<0x00> is missing");
         Rejects(proto with { Trainer = proto.Trainer with { EosId = 1000 } }, "eos_id 1000");
-        Rejects(proto with { Trainer = proto.Trainer with { ModelType = ModelType.Word } }, "not supported");
         Rejects(proto with { Normalizer = proto.Normalizer with { PrecompiledCharsmap = [1, 0, 0, 0] } }, "broken");
         Rejects(proto with { Normalizer = proto.Normalizer with { PrecompiledCharsmap = [9, 0, 0, 0, 1, 2] } }, "exceeds the blob");
     }

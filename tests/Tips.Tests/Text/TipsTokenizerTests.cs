@@ -37,6 +37,8 @@ public class TipsTokenizerTests
         Assert.Equal(2, model.UnkId);
         Assert.Equal(0, model.PadId);
         Assert.Equal(1000, model.VocabSize);
+        Assert.Equal("\u2581a", model.IdToPiece(3));
+        Assert.Equal("<unk>", model.IdToPiece(2));
         Assert.Equal(ModelType.Unigram, model.Proto.Trainer.ModelType);
         Assert.Equal("nmt_nfkc", model.Proto.Normalizer.Name);
         Assert.True(model.Proto.Normalizer.PrecompiledCharsmap.Length > 100_000);
