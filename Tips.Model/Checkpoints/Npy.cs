@@ -34,7 +34,7 @@ public static class Npy
 
     internal static void Write(Stream stream, NdArray array, string what)
     {
-        stream.Write(NpyHeader.Format(array));
+        stream.Write(NpyHeader.Format(array, what));
         ElementCodec.Write(array, stream, what);
     }
 

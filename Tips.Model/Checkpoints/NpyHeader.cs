@@ -6,7 +6,7 @@ namespace Tips.Model.Checkpoints;
 /// <summary>The parsed header of an .npy array: <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (2, 3), }</c>.</summary>
 internal sealed record NpyHeader(DType DType, bool BigEndian, bool FortranOrder, long[] Shape, int HeaderBytes)
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads and parses the header at the start of a source holding <paramref name="available"/> bytes.</summary>
     public static NpyHeader Read(FillExactly fill, long available, string what)
@@ -67,9 +67,9 @@ internal sealed record NpyHeader(DType DType, bool BigEndian, bool FortranOrder,
     }
 
     /// <summary>Bytes of a v1 (or, if longer, v2) header, padded with spaces so the data starts 64-aligned.</summary>
-    public static byte[] Format(NdArray array)
+    public static byte[] Format(NdArray array, string what)
     {
-        var code = array.DType.NpyCode();
+        var code = array.DType.NpyCode() ?? throw new TipsException($"{what}: dtype {array.DType} has no .npy equivalent; save as .safetensors or convert to F32");
         var order = array.DType.ItemSize() == 1 ? '|' : '<';
         var dims = string.Join(", ", array.Shape) + (array.Shape.Length == 1 ? "," : "");
         var dict = $"{{'descr': '{order}{code}', 'fortran_order': False, 'shape': ({dims}), }}";

@@ -14,10 +14,13 @@ internal static class Npz
     public static StateDict Read(string path, long maxTotalBytes = DefaultMaxTotalBytes)
     {
         var result = new StateDict(path);
-        ForEachMember(path, maxTotalBytes, (key, stream, length, what) =>
+        ForEachMember(path, maxTotalBytes, (entry, key, stream, what) =>
         {
-            var array = Npy.Read(stream, length, what);
-            if (stream.ReadByte() >= 0) throw new TipsException($"{what}: member decompresses to more than its declared {length} bytes");
+            var check = new ChecksummedStream(stream);
+            var array = Npy.Read(check, entry.Length, what);
+            if (check.ReadByte() >= 0) throw new TipsException($"{what}: member decompresses to more than its declared {entry.Length} bytes");
+            // Also catches data that System.IO.Compression cut silently at a declared size that is too small.
+            if (check.Crc != entry.Crc32) throw new TipsException($"{what}: CRC-32 mismatch (corrupt archive)");
             result.Add(key, array);
         });
         return result;
@@ -26,8 +29,9 @@ internal static class Npz
     public static Dictionary<string, int[]> ReadShapes(string path)
     {
         var shapes = new Dictionary<string, int[]>();
-        ForEachMember(path, DefaultMaxTotalBytes, (key, stream, length, what) =>
+        ForEachMember(path, DefaultMaxTotalBytes, (entry, key, stream, what) =>
         {
+            long length = entry.Length;
             var header = Npy.ReadHeader(stream, length, what);
             long count = NdArray.ElementCount(header.Shape, what);
             if (count * header.DType.ItemSize() != length - header.HeaderBytes)
@@ -51,7 +55,7 @@ internal static class Npz
         });
     }
 
-    private static void ForEachMember(string path, long maxTotalBytes, Action<string, Stream, long, string> visit)
+    private static void ForEachMember(string path, long maxTotalBytes, Action<ZipArchiveEntry, string, Stream, string> visit)
     {
         using var file = Npy.OpenRead(path);
         ZipArchive zip;
@@ -85,7 +89,7 @@ internal static class Npz
                 try
                 {
                     using var stream = entry.Open();
-                    visit(key, stream, length, what);
+                    visit(entry, key, stream, what);
                 }
                 catch (Exception e) when (e is InvalidDataException or IOException)
                 {
