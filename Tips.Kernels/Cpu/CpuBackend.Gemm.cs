@@ -1,13 +1,17 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Tips.Kernels;
 
 // Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
 public sealed partial class CpuBackend
 {
-    [ThreadStatic] private static float[]? t_rowScratch;
+    // Below this many flops per call the thread hand-off costs more than it saves.
+    private const long ParallelFlops = 1L << 22;
 
-    public void Gemm(bool transA, bool transB, int m, int n, int k,
+    /// <summary>256 selects the Vector256 micro-kernel (for tests on AVX-512 machines); 512 needs AVX-512.</summary>
+    internal int GemmVectorBits { get; init; } = Vector512.IsHardwareAccelerated ? 512 : 256;
+
+    public unsafe void Gemm(bool transA, bool transB, int m, int n, int k,
         float alpha, DeviceBuffer<float> a, int lda, long strideA,
         DeviceBuffer<float> b, int ldb, long strideB,
         float beta, DeviceBuffer<float> c, int ldc, long strideC,
@@ -20,14 +24,31 @@ public sealed partial class CpuBackend
         CheckGemm(transA, transB, m, n, k, ca.Length, lda, strideA, cb.Length, ldb, strideB, cc.Length, ldc, strideC, batch, cbias?.Length);
         if (m == 0 || n == 0 || batch == 0) return;
         var p = new GemmProblem(transA, transB, m, n, k, alpha, beta, lda, ldb, ldc, activation);
-        for (int bi = 0; bi < batch; bi++)
+        fixed (float* pa = ca.Array, pb = cb.Array, pc = cc.Array, pbias = cbias?.Array)
         {
-            var sa = ca.Array.AsSpan(ca.Offset + (int)(bi * strideA));
-            var sb = cb.Array.AsSpan(cb.Offset + (int)(bi * strideB));
-            var sc = cc.Array.AsSpan(cc.Offset + (int)(bi * strideC));
-            var sbias = cbias is null ? default : cbias.Span[..n];
-            for (int i = 0; i < m; i++)
-                GemmRow(in p, i, sa, sb, sc, sbias);
+            float* a0 = pa + ca.Offset, b0 = pb + cb.Offset, c0 = pc + cc.Offset;
+            float* bias0 = cbias is null ? null : pbias + cbias.Offset;
+            if (m <= 2 || n <= 4 || k == 0)
+            {
+                for (int bi = 0; bi < batch; bi++)
+                for (int i = 0; i < m; i++)
+                    GemmRows.Row(in p, i, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0);
+                return;
+            }
+            bool wide = GemmVectorBits == 512;
+            long flops = 2L * m * n * k;
+            if (flops >= ParallelFlops || batch == 1 || flops * batch < ParallelFlops)
+            {
+                int threads = flops >= ParallelFlops ? Environment.ProcessorCount : 1;
+                var driver = GemmDriver.ForThread();
+                for (int bi = 0; bi < batch; bi++)
+                    driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads);
+                return;
+            }
+            // Many small entries: one thread per entry.
+            nint ia = (nint)a0, ib = (nint)b0, ic = (nint)c0, ibias = (nint)bias0;
+            Parallel.For(0, batch, bi => GemmDriver.ForThread().Run(in p, (float*)ia + bi * strideA, (float*)ib + bi * strideB,
+                (float*)ic + bi * strideC, (float*)ibias, wide, 1));
         }
     }
 
@@ -54,58 +75,5 @@ public sealed partial class CpuBackend
         long last = (batch - 1) * stride + (long)(rows - 1) * ld + cols;
         if (last > length)
             throw new BackendException($"Gemm: {name} needs {last} elements ({batch} x {rows} x {cols}, ld {ld}, stride {stride}) but has {length}");
-    }
-
-    private readonly record struct GemmProblem(bool TransA, bool TransB, int M, int N, int K,
-        float Alpha, float Beta, int Lda, int Ldb, int Ldc, Activation Activation);
-
-    /// <summary>One row of C from plain vector loops: dot products when B is transposed, row axpys otherwise.</summary>
-    private static void GemmRow(in GemmProblem p, int i, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, ReadOnlySpan<float> bias)
-    {
-        int n = p.N, k = p.K;
-        var scratch = t_rowScratch is { } s && s.Length >= n + k ? s : t_rowScratch = new float[Math.Max(n + k, 256)];
-        var acc = scratch.AsSpan(0, n);
-        ReadOnlySpan<float> ai;
-        if (p.TransA)
-        {
-            var col = scratch.AsSpan(n, k);
-            for (int q = 0; q < k; q++) col[q] = a[q * p.Lda + i];
-            ai = col;
-        }
-        else ai = a.Slice(i * p.Lda, k);
-
-        if (p.TransB)
-        {
-            for (int j = 0; j < n; j++) acc[j] = Dot(ai, b.Slice(j * p.Ldb, k));
-        }
-        else
-        {
-            acc.Clear();
-            for (int q = 0; q < k; q++) AxpySpan(ai[q], b.Slice(q * p.Ldb, n), acc);
-        }
-        Epilogue(in p, acc, c.Slice(i * p.Ldc, n), bias);
-    }
-
-    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        var sum = Vector<float>.Zero;
-        int i = 0;
-        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            sum = Vector.FusedMultiplyAdd(new Vector<float>(x[i..]), new Vector<float>(y[i..]), sum);
-        float r = Vector.Sum(sum);
-        for (; i < x.Length; i++) r = MathF.FusedMultiplyAdd(x[i], y[i], r);
-        return r;
-    }
-
-    /// <summary>c = act(alpha * acc + beta * c + bias); beta == 0 never reads c.</summary>
-    private static void Epilogue(in GemmProblem p, ReadOnlySpan<float> acc, Span<float> c, ReadOnlySpan<float> bias)
-    {
-        for (int j = 0; j < c.Length; j++)
-        {
-            float v = p.Alpha * acc[j];
-            if (p.Beta != 0f) v = MathF.FusedMultiplyAdd(p.Beta, c[j], v);
-            if (!bias.IsEmpty) v += bias[j];
-            c[j] = ActivationMath.Forward(p.Activation, v);
-        }
     }
 }

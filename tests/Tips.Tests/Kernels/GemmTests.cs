@@ -20,7 +20,7 @@ public abstract class GemmTestsBase : IDisposable
     protected virtual IEnumerable<(int M, int N, int K)> Shapes =>
     [
         (1, 1, 1), (1, 33, 7), (7, 1, 33), (7, 7, 7), (33, 197, 1), (197, 33, 33),
-        (33, 7, 197), (1, 197, 1000), (197, 197, 1000), (130, 70, 300),
+        (33, 7, 197), (1, 197, 1000), (197, 197, 1000), (130, 70, 300), (9, 4111, 530),
     ];
 
     /// <summary>Shape for the batched, alpha/beta and epilogue tests.</summary>
@@ -66,6 +66,8 @@ public abstract class GemmTestsBase : IDisposable
             Run(new Case(transA, transB, m, n, k, 1, 3, 1f, 0f, false, Activation.None, seed++));
             Run(new Case(transA, transB, m, n, k, 0, 2, 0.5f, 0.25f, true, Activation.None, seed++));
         }
+        // enough entries to be spread over threads one entry each
+        Run(new Case(false, true, m, n, k, 1, 8, 1f, 0f, true, Activation.Gelu, seed));
     }
 
     [Fact]
@@ -238,4 +240,10 @@ public abstract class GemmTestsBase : IDisposable
 public sealed class CpuGemmTests : GemmTestsBase
 {
     protected override IBackend CreateBackend() => new CpuBackend();
+}
+
+/// <summary>The Vector256 micro-kernel that machines without AVX-512 use.</summary>
+public sealed class CpuGemm256Tests : GemmTestsBase
+{
+    protected override IBackend CreateBackend() => new CpuBackend { GemmVectorBits = 256 };
 }

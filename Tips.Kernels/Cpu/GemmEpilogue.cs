@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Tips.Kernels;
+
+/// <summary>
+/// The GEMM epilogue row[j] = act(row[j] + bias[j]), vectorised with the same formulas as <see cref="ActivationMath"/>
+/// (erfc-based exact GELU) so that every backend computes the same function.
+/// </summary>
+internal static unsafe class GemmEpilogue
+{
+    private const float InvSqrt2 = 0.70710678118654752f;
+    private const float Sqrt2OverPi = 0.79788456080286536f;
+
+    /// <summary>bias may be null; activation None with a null bias is a no-op.</summary>
+    public static void Apply(float* row, int length, float* bias, Activation activation)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j <= length - 16; j += 16)
+            {
+                var v = Vector512.Load(row + j);
+                if (bias != null) v += Vector512.Load(bias + j);
+                Activate(activation, v).Store(row + j);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= length - 8; j += 8)
+            {
+                var v = Vector256.Load(row + j);
+                if (bias != null) v += Vector256.Load(bias + j);
+                Activate(activation, v).Store(row + j);
+            }
+        }
+        for (; j < length; j++)
+            row[j] = ActivationMath.Forward(activation, bias != null ? row[j] + bias[j] : row[j]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Activate(Activation kind, Vector512<float> x)
+    {
+        var half = Vector512.Create(0.5f);
+        var one = Vector512<float>.One;
+        switch (kind)
+        {
+            case Activation.Gelu:
+                return half * x * Erfc(-x * Vector512.Create(InvSqrt2));
+            case Activation.GeluTanh:
+            {
+                var u = Vector512.Create(Sqrt2OverPi) * (x + Vector512.Create(0.044715f) * x * x * x);
+                // tanh(u) = 1 - 2 / (exp(2u) + 1) saturates correctly at both ends (exp -> 0 or inf).
+                var tanh = one - Vector512.Create(2f) / (Vector512.Exp(u + u) + one);
+                return half * x * (one + tanh);
+            }
+            case Activation.Relu:
+                return Vector512.Max(x, Vector512<float>.Zero);
+            case Activation.Silu:
+                return x / (one + Vector512.Exp(-x));
+            default:
+                return x;
+        }
+    }
+
+    private static Vector512<float> Erfc(Vector512<float> x)
+    {
+        var z = Vector512.Abs(x);
+        var t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(0.5f) * z);
+        var poly = Vector512.Create(0.17087277f);
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(-0.82215223f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(1.48851587f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(-1.13520398f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(0.27886807f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(-0.18628806f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(0.09678418f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(0.37409196f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(1.00002368f));
+        poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(-1.26551223f));
+        var r = t * Vector512.Exp(poly - z * z);
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), r, Vector512.Create(2f) - r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Activate(Activation kind, Vector256<float> x)
+    {
+        var half = Vector256.Create(0.5f);
+        var one = Vector256<float>.One;
+        switch (kind)
+        {
+            case Activation.Gelu:
+                return half * x * Erfc(-x * Vector256.Create(InvSqrt2));
+            case Activation.GeluTanh:
+            {
+                var u = Vector256.Create(Sqrt2OverPi) * (x + Vector256.Create(0.044715f) * x * x * x);
+                var tanh = one - Vector256.Create(2f) / (Vector256.Exp(u + u) + one);
+                return half * x * (one + tanh);
+            }
+            case Activation.Relu:
+                return Vector256.Max(x, Vector256<float>.Zero);
+            case Activation.Silu:
+                return x / (one + Vector256.Exp(-x));
+            default:
+                return x;
+        }
+    }
+
+    private static Vector256<float> Erfc(Vector256<float> x)
+    {
+        var z = Vector256.Abs(x);
+        var t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * z);
+        var poly = Vector256.Create(0.17087277f);
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-0.82215223f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(1.48851587f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-1.13520398f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(0.27886807f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-0.18628806f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(0.09678418f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(0.37409196f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(1.00002368f));
+        poly = Vector256.FusedMultiplyAdd(poly, t, Vector256.Create(-1.26551223f));
+        var r = t * Vector256.Exp(poly - z * z);
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), r, Vector256.Create(2f) - r);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Tips.Kernels;
+
+/// <summary>
+/// Register-blocked GEMM micro-kernels over packed panels: a is kc x MR (MR values per k step), b is kc x NR.
+/// The tile stored at c is alpha * a b + beta * c, and c is not read when beta == 0.
+/// Versions (2 cores, AVX-512, 1026 x 768 x 3072): 8x32 Vector512 (16 zmm accumulators); 6x16 Vector256 for
+/// machines without AVX-512 (12 ymm accumulators fit the 16 AVX2 registers).
+/// </summary>
+internal static unsafe class GemmMicroKernels
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+            c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            a += 8;
+            b += 32;
+        }
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        bool read = beta != 0f;
+        Store(c, c00, c01, va, vb, read);
+        Store(c + ldc, c10, c11, va, vb, read);
+        Store(c + 2 * ldc, c20, c21, va, vb, read);
+        Store(c + 3 * ldc, c30, c31, va, vb, read);
+        Store(c + 4 * ldc, c40, c41, va, vb, read);
+        Store(c + 5 * ldc, c50, c51, va, vb, read);
+        Store(c + 6 * ldc, c60, c61, va, vb, read);
+        Store(c + 7 * ldc, c70, c71, va, vb, read);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb, bool read)
+    {
+        if (read)
+        {
+            Vector512.FusedMultiplyAdd(vb, Vector512.Load(c), x0 * va).Store(c);
+            Vector512.FusedMultiplyAdd(vb, Vector512.Load(c + 16), x1 * va).Store(c + 16);
+        }
+        else
+        {
+            (x0 * va).Store(c);
+            (x1 * va).Store(c + 16);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Vector256.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Vector256.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Vector256.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Vector256.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Vector256.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 16;
+        }
+        var va = Vector256.Create(alpha);
+        var vb = Vector256.Create(beta);
+        bool read = beta != 0f;
+        Store(c, c00, c01, va, vb, read);
+        Store(c + ldc, c10, c11, va, vb, read);
+        Store(c + 2 * ldc, c20, c21, va, vb, read);
+        Store(c + 3 * ldc, c30, c31, va, vb, read);
+        Store(c + 4 * ldc, c40, c41, va, vb, read);
+        Store(c + 5 * ldc, c50, c51, va, vb, read);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> va, Vector256<float> vb, bool read)
+    {
+        if (read)
+        {
+            Vector256.FusedMultiplyAdd(vb, Vector256.Load(c), x0 * va).Store(c);
+            Vector256.FusedMultiplyAdd(vb, Vector256.Load(c + 8), x1 * va).Store(c + 8);
+        }
+        else
+        {
+            (x0 * va).Store(c);
+            (x1 * va).Store(c + 8);
+        }
+    }
+}
