@@ -9,6 +9,9 @@ using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 
+// ILGPU generates its kernel launchers in a dynamic assembly of this name; kernel parameter structs are internal.
+[assembly: InternalsVisibleTo("ILGPURuntime")]
+
 namespace Tips.Kernels;
 
 /// <summary>
@@ -94,8 +97,14 @@ public sealed partial class IlgpuBackend : IBackend
             LaunchShape.ForEmulator(warpSize));
     }
 
-    private static Context Build(Func<Context.Builder, Context.Builder> devices) =>
-        devices(Context.Create()).EnableAlgorithms().Optimize(OptimizationLevel.O2).Math(MathMode.Fast32BitOnly).ToContext();
+    private static Context Build(Func<Context.Builder, Context.Builder> devices) => Configure(devices(Context.Create())).ToContext();
+
+    /// <summary>
+    /// Compiler settings shared with <see cref="PtxCompiler"/>. MathMode stays Default: Fast32BitOnly makes
+    /// ILGPU 1.5.3 emit `tanh.approx.ftz.f32`, which ptxas rejects (tanh has no .ftz form).
+    /// </summary>
+    internal static Context.Builder Configure(Context.Builder builder) =>
+        builder.EnableAlgorithms().Optimize(OptimizationLevel.O2);
 
     private static IlgpuBackend Wrap(string name, Context context, Func<Accelerator> create, LaunchShape shape)
     {
