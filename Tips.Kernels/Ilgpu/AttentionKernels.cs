@@ -16,15 +16,19 @@ internal static class AttentionKernels
     private static bool KeyValid(ArrayView<float> mask, AttentionParams p, int b, int key) =>
         key < p.N && (p.HasMask == 0 || mask[(long)b * p.N + key] != 0f);
 
-    /// <summary>Loads rows [t0, t0 + rows) of part (0 q, 1 k, 2 v) of head h into a (rows, Dh) tile, zero past N.</summary>
-    private static void LoadTile(ArrayView<float> qkv, ArrayView<float> tile, AttentionParams p, int b, int h, int part, int t0, int rows)
+    /// <summary>
+    /// Loads rows [t0, t0 + rows) of part (0 q, 1 k, 2 v) of head h into a (rows, ld) tile, zero past N.
+    /// K and V tiles use ld = Dh + 1: score loops give consecutive threads consecutive keys, and an odd row
+    /// stride puts their reads in different shared-memory banks (Dh = 64 would be a 32-way conflict).
+    /// </summary>
+    private static void LoadTile(ArrayView<float> qkv, ArrayView<float> tile, int ld, AttentionParams p, int b, int h, int part, int t0, int rows)
     {
         long rowStride = 3L * p.H * p.Dh;
         long baseAt = (long)b * p.N * rowStride + (long)part * p.H * p.Dh + (long)h * p.Dh;
         for (int idx = Group.IdxX; idx < rows * p.Dh; idx += Group.DimX)
         {
             int r = idx / p.Dh, d = idx % p.Dh;
-            tile[idx] = t0 + r < p.N ? qkv[baseAt + (t0 + r) * rowStride + d] : 0f;
+            tile[r * ld + d] = t0 + r < p.N ? qkv[baseAt + (t0 + r) * rowStride + d] : 0f;
         }
     }
 
@@ -40,33 +44,35 @@ internal static class AttentionKernels
         }
     }
 
-    private static float Dot(ArrayView<float> x, int xRow, ArrayView<float> y, int yRow, int dh)
+    /// <summary>Row xRow of a (., Dh) tile dotted with row yRow of a (., ld) tile.</summary>
+    private static float Dot(ArrayView<float> x, int xRow, ArrayView<float> y, int yRow, int dh, int ld)
     {
         float s = 0f;
-        for (int d = 0; d < dh; d++) s += x[xRow * dh + d] * y[yRow * dh + d];
+        for (int d = 0; d < dh; d++) s += x[xRow * dh + d] * y[yRow * ld + d];
         return s;
     }
 
     public static void Forward(ArrayView<float> qkv, ArrayView<float> output, ArrayView<float> lse, ArrayView<float> mask,
         AttentionParams p)
     {
-        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh;
+        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh, ld = dh + 1;
         int qb = Grid.IdxX % p.QueryBlocks;
         int bh = Grid.IdxX / p.QueryBlocks;
         int h = bh % p.H, b = bh / p.H;
         int q0 = qb * bq;
 
         var shared = SharedMemory.GetDynamic<float>();
-        var qs = shared.SubView(0, bq * dh);
-        var ks = shared.SubView(bq * dh, bk * dh);
-        var vs = shared.SubView((bq + bk) * dh, bk * dh);
-        var os = shared.SubView((bq + 2 * bk) * dh, bq * dh);
-        var s = shared.SubView((2 * bq + 2 * bk) * dh, bq * bk);
-        var rowMax = shared.SubView((2 * bq + 2 * bk) * dh + bq * bk, bq);
-        var rowSum = shared.SubView((2 * bq + 2 * bk) * dh + bq * bk + bq, bq);
-        var rowScale = shared.SubView((2 * bq + 2 * bk) * dh + bq * bk + 2 * bq, bq);
+        int at = 0;
+        var qs = shared.SubView(at, bq * dh); at += bq * dh;
+        var os = shared.SubView(at, bq * dh); at += bq * dh;
+        var ks = shared.SubView(at, bk * ld); at += bk * ld;
+        var vs = shared.SubView(at, bk * ld); at += bk * ld;
+        var s = shared.SubView(at, bq * bk); at += bq * bk;
+        var rowMax = shared.SubView(at, bq); at += bq;
+        var rowSum = shared.SubView(at, bq); at += bq;
+        var rowScale = shared.SubView(at, bq);
 
-        LoadTile(qkv, qs, p, b, h, 0, q0, bq);
+        LoadTile(qkv, qs, dh, p, b, h, 0, q0, bq);
         for (int idx = Group.IdxX; idx < bq * dh; idx += Group.DimX) os[idx] = 0f;
         for (int r = Group.IdxX; r < bq; r += Group.DimX)
         {
@@ -76,13 +82,13 @@ internal static class AttentionKernels
 
         for (int k0 = 0; k0 < p.N; k0 += bk)
         {
-            LoadTile(qkv, ks, p, b, h, 1, k0, bk);
-            LoadTile(qkv, vs, p, b, h, 2, k0, bk);
+            LoadTile(qkv, ks, ld, p, b, h, 1, k0, bk);
+            LoadTile(qkv, vs, ld, p, b, h, 2, k0, bk);
             Group.Barrier();
             for (int idx = Group.IdxX; idx < bq * bk; idx += Group.DimX)
             {
                 int qi = idx / bk, kj = idx % bk;
-                s[idx] = KeyValid(mask, p, b, k0 + kj) ? p.Scale * Dot(qs, qi, ks, kj, dh) : float.NegativeInfinity;
+                s[idx] = KeyValid(mask, p, b, k0 + kj) ? p.Scale * Dot(qs, qi, ks, kj, dh, ld) : float.NegativeInfinity;
             }
             Group.Barrier();
             // Online softmax: rescale the running sum and output by exp(m_old - m_new); masked scores give p = 0.
@@ -109,7 +115,7 @@ internal static class AttentionKernels
             {
                 int qi = idx / dh, d = idx % dh;
                 float acc = os[idx] * rowScale[qi];
-                for (int kj = 0; kj < bk; kj++) acc += s[qi * bk + kj] * vs[kj * dh + d];
+                for (int kj = 0; kj < bk; kj++) acc += s[qi * bk + kj] * vs[kj * ld + d];
                 os[idx] = acc;
             }
             Group.Barrier();
@@ -149,7 +155,7 @@ internal static class AttentionKernels
         ArrayView<float> ls, ArrayView<float> ds, ArrayView<float> pTile, ArrayView<float> dsTile,
         ArrayView<float> mask, AttentionParams p, int b, int q0, int k0)
     {
-        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh;
+        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh, ld = dh + 1;
         for (int idx = Group.IdxX; idx < bq * bk; idx += Group.DimX)
         {
             int qi = idx / bk, kj = idx % bk;
@@ -157,8 +163,8 @@ internal static class AttentionKernels
             float pv = 0f, dsv = 0f;
             if (q0 + qi < p.N && l != float.NegativeInfinity && KeyValid(mask, p, b, k0 + kj))
             {
-                pv = XMath.Exp(p.Scale * Dot(qs, qi, ks, kj, dh) - l);
-                dsv = pv * (Dot(dos, qi, vs, kj, dh) - ds[qi]);
+                pv = XMath.Exp(p.Scale * Dot(qs, qi, ks, kj, dh, ld) - l);
+                dsv = pv * (Dot(dos, qi, vs, kj, dh, ld) - ds[qi]);
             }
             pTile[idx] = pv;
             dsTile[idx] = dsv;
@@ -192,7 +198,7 @@ internal static class AttentionKernels
     public static void BackwardKeyValue(ArrayView<float> qkv, ArrayView<float> dout, ArrayView<float> lse,
         ArrayView<float> delta, ArrayView<float> dqkv, ArrayView<float> mask, AttentionParams p)
     {
-        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh;
+        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh, ld = dh + 1;
         int kb = Grid.IdxX % p.KeyBlocks;
         int bh = Grid.IdxX / p.KeyBlocks;
         int h = bh % p.H, b = bh / p.H;
@@ -200,8 +206,8 @@ internal static class AttentionKernels
 
         var shared = SharedMemory.GetDynamic<float>();
         int at = 0;
-        var ks = shared.SubView(at, bk * dh); at += bk * dh;
-        var vs = shared.SubView(at, bk * dh); at += bk * dh;
+        var ks = shared.SubView(at, bk * ld); at += bk * ld;
+        var vs = shared.SubView(at, bk * ld); at += bk * ld;
         var dks = shared.SubView(at, bk * dh); at += bk * dh;
         var dvs = shared.SubView(at, bk * dh); at += bk * dh;
         var qs = shared.SubView(at, bq * dh); at += bq * dh;
@@ -211,8 +217,8 @@ internal static class AttentionKernels
         var ls = shared.SubView(at, bq); at += bq;
         var ds = shared.SubView(at, bq);
 
-        LoadTile(qkv, ks, p, b, h, 1, k0, bk);
-        LoadTile(qkv, vs, p, b, h, 2, k0, bk);
+        LoadTile(qkv, ks, ld, p, b, h, 1, k0, bk);
+        LoadTile(qkv, vs, ld, p, b, h, 2, k0, bk);
         for (int idx = Group.IdxX; idx < bk * dh; idx += Group.DimX)
         {
             dks[idx] = 0f;
@@ -220,7 +226,7 @@ internal static class AttentionKernels
         }
         for (int q0 = 0; q0 < p.N; q0 += bq)
         {
-            LoadTile(qkv, qs, p, b, h, 0, q0, bq);
+            LoadTile(qkv, qs, dh, p, b, h, 0, q0, bq);
             LoadOutTile(dout, dos, p, b, h, q0, bq);
             LoadRowStats(lse, delta, ls, ds, p, bh, q0);
             Group.Barrier();
@@ -248,7 +254,7 @@ internal static class AttentionKernels
     public static void BackwardQuery(ArrayView<float> qkv, ArrayView<float> dout, ArrayView<float> lse,
         ArrayView<float> delta, ArrayView<float> dqkv, ArrayView<float> mask, AttentionParams p)
     {
-        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh;
+        int bq = p.BlockQ, bk = p.BlockK, dh = p.Dh, ld = dh + 1;
         int qb = Grid.IdxX % p.QueryBlocks;
         int bh = Grid.IdxX / p.QueryBlocks;
         int h = bh % p.H, b = bh / p.H;
@@ -259,21 +265,21 @@ internal static class AttentionKernels
         var qs = shared.SubView(at, bq * dh); at += bq * dh;
         var dos = shared.SubView(at, bq * dh); at += bq * dh;
         var dqs = shared.SubView(at, bq * dh); at += bq * dh;
-        var ks = shared.SubView(at, bk * dh); at += bk * dh;
-        var vs = shared.SubView(at, bk * dh); at += bk * dh;
+        var ks = shared.SubView(at, bk * ld); at += bk * ld;
+        var vs = shared.SubView(at, bk * ld); at += bk * ld;
         var pTile = shared.SubView(at, bq * bk); at += bq * bk;
         var dsTile = shared.SubView(at, bq * bk); at += bq * bk;
         var ls = shared.SubView(at, bq); at += bq;
         var ds = shared.SubView(at, bq);
 
-        LoadTile(qkv, qs, p, b, h, 0, q0, bq);
+        LoadTile(qkv, qs, dh, p, b, h, 0, q0, bq);
         LoadOutTile(dout, dos, p, b, h, q0, bq);
         LoadRowStats(lse, delta, ls, ds, p, bh, q0);
         for (int idx = Group.IdxX; idx < bq * dh; idx += Group.DimX) dqs[idx] = 0f;
         for (int k0 = 0; k0 < p.N; k0 += bk)
         {
-            LoadTile(qkv, ks, p, b, h, 1, k0, bk);
-            LoadTile(qkv, vs, p, b, h, 2, k0, bk);
+            LoadTile(qkv, ks, ld, p, b, h, 1, k0, bk);
+            LoadTile(qkv, vs, ld, p, b, h, 2, k0, bk);
             Group.Barrier();
             ScoreGrads(qs, dos, ks, vs, ls, ds, pTile, dsTile, mask, p, b, q0, k0);
             Group.Barrier();
@@ -281,7 +287,7 @@ internal static class AttentionKernels
             {
                 int qi = idx / dh, d = idx % dh;
                 float dq = 0f;
-                for (int kj = 0; kj < bk; kj++) dq += dsTile[qi * bk + kj] * ks[kj * dh + d];
+                for (int kj = 0; kj < bk; kj++) dq += dsTile[qi * bk + kj] * ks[kj * ld + d];
                 dqs[idx] += p.Scale * dq;
             }
             Group.Barrier();

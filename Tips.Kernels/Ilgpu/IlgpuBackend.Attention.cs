@@ -12,15 +12,20 @@ public sealed partial class IlgpuBackend
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>? _attentionBackwardQ;
 
     /// <summary>Floats of shared memory the backward key/value kernel (the largest of the three) needs.</summary>
-    private static int BackwardSharedFloats(int block, int dh) => (6 * block) * dh + 2 * block * block + 2 * block;
+    private static int BackwardSharedFloats(int block, int dh) => 4 * block * dh + 2 * block * (dh + 1) + 2 * block * block + 2 * block;
 
-    private AttentionParams AttentionSetup(int batch, int tokens, int heads, int headDim, float scale, bool hasMask, bool saveLse, string op)
+    /// <summary>Floats of shared memory of the forward kernel: Q and O tiles, padded K and V tiles, scores, row stats.</summary>
+    private static int ForwardSharedFloats(int block, int dh) => 2 * block * dh + 2 * block * (dh + 1) + block * block + 3 * block;
+
+    /// <summary>Shape checks and the largest block (at most <see cref="LaunchShape.AttentionBlock"/>) whose tiles fit.</summary>
+    private AttentionParams AttentionSetup(int batch, int tokens, int heads, int headDim, float scale, bool hasMask, bool saveLse,
+        Func<int, int, int> sharedFloats, string op)
     {
         if (batch <= 0 || tokens <= 0 || heads <= 0 || headDim <= 0)
             throw new BackendException($"{op}: shape B={batch} N={tokens} H={heads} Dh={headDim} must be positive");
         int block = Shape.AttentionBlock;
-        while (block > 1 && BackwardSharedFloats(block, headDim) * sizeof(float) > LaunchShape.SharedBytes) block /= 2;
-        if (BackwardSharedFloats(block, headDim) * sizeof(float) > LaunchShape.SharedBytes)
+        while (block > 1 && sharedFloats(block, headDim) * sizeof(float) > LaunchShape.SharedBytes) block /= 2;
+        if (sharedFloats(block, headDim) * sizeof(float) > LaunchShape.SharedBytes)
             throw new BackendException($"{op}: head dim {headDim} too large for the attention kernels' shared memory");
         int blocks = (tokens + block - 1) / block;
         if ((long)batch * heads * blocks > int.MaxValue || (long)batch * heads * tokens > int.MaxValue)
@@ -39,14 +44,13 @@ public sealed partial class IlgpuBackend
         int batch, int tokens, int heads, int headDim, float scale, DeviceBuffer<float>? keyMask)
     {
         const string op = nameof(AttentionForward);
-        var p = AttentionSetup(batch, tokens, heads, headDim, scale, keyMask is not null, lse is not null, op);
+        var p = AttentionSetup(batch, tokens, heads, headDim, scale, keyMask is not null, lse is not null, ForwardSharedFloats, op);
         long rows = (long)batch * tokens;
-        int bq = p.BlockQ, bk = p.BlockK;
-        int sharedFloats = (2 * bq + 2 * bk) * headDim + bq * bk + 3 * bq;
+        int sharedFloats = ForwardSharedFloats(p.BlockQ, headDim);
         (_attentionForward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionKernels.Forward)))
             (AttentionConfig(batch * heads * p.QueryBlocks, sharedFloats),
-                V(qkv, rows * 3 * heads * headDim, op), V(output, rows * heads * headDim, op),
-                Optional(lse, (long)batch * heads * tokens, op), Optional(keyMask, rows, op), p);
+                V(qkv, rows * 3 * heads * headDim, op + " qkv"), V(output, rows * heads * headDim, op + " output"),
+                Optional(lse, (long)batch * heads * tokens, op + " lse"), Optional(keyMask, rows, op + " keyMask"), p);
     }
 
     public void AttentionBackward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float> lse,
@@ -54,17 +58,17 @@ public sealed partial class IlgpuBackend
         int batch, int tokens, int heads, int headDim, float scale, DeviceBuffer<float>? keyMask)
     {
         const string op = nameof(AttentionBackward);
-        var p = AttentionSetup(batch, tokens, heads, headDim, scale, keyMask is not null, true, op);
+        var p = AttentionSetup(batch, tokens, heads, headDim, scale, keyMask is not null, true, BackwardSharedFloats, op);
         long rows = (long)batch * tokens;
         int bhn = batch * heads * tokens;
-        var qkvView = V(qkv, rows * 3 * heads * headDim, op);
-        var doutView = V(dout, rows * heads * headDim, op);
-        var lseView = V(lse, bhn, op);
-        var dqkvView = V(dqkv, rows * 3 * heads * headDim, op);
-        var maskView = Optional(keyMask, rows, op);
+        var qkvView = V(qkv, rows * 3 * heads * headDim, op + " qkv");
+        var doutView = V(dout, rows * heads * headDim, op + " dout");
+        var lseView = V(lse, bhn, op + " lse");
+        var dqkvView = V(dqkv, rows * 3 * heads * headDim, op + " dqkv");
+        var maskView = Optional(keyMask, rows, op + " keyMask");
         using var delta = (IlgpuBuffer<float>)Allocate(bhn);
         (_attentionDelta ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionKernels.Delta)))
-            (new Index1D(bhn), V(output, rows * heads * headDim, op), doutView, delta.View, p);
+            (new Index1D(bhn), V(output, rows * heads * headDim, op + " output"), doutView, delta.View, p);
         int sharedFloats = BackwardSharedFloats(p.BlockQ, headDim);
         (_attentionBackwardKv ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AttentionParams>(AttentionKernels.BackwardKeyValue)))
             (AttentionConfig(batch * heads * p.KeyBlocks, sharedFloats), qkvView, doutView, lseView, delta.View, dqkvView, maskView, p);

@@ -38,7 +38,7 @@ public sealed partial class IlgpuBackend
 
     public void Fill(DeviceBuffer<float> x, float value)
     {
-        var xv = V(x, 0, nameof(Fill));
+        var xv = V(x, 0, "Fill x");
         if (xv.Length == 0) return;
         (_fill ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill)))
             (Extent(xv.Length, nameof(Fill)), xv, value);
@@ -48,10 +48,10 @@ public sealed partial class IlgpuBackend
     {
         if (src.Length != dst.Length)
             throw new BackendException($"{nameof(Copy)}: lengths differ ({src.Length} vs {dst.Length})");
-        var s = V(src, 0, nameof(Copy));
+        var s = V(src, 0, "Copy src");
         if (s.Length == 0) return;
         (_copy ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Copy)))
-            (Extent(s.Length, nameof(Copy)), s, V(dst, 0, nameof(Copy)));
+            (Extent(s.Length, nameof(Copy)), s, V(dst, 0, "Copy dst"));
     }
 
     public void Copy2D(DeviceBuffer<float> src, int srcLd, DeviceBuffer<float> dst, int dstLd, int rows, int cols)
@@ -60,8 +60,8 @@ public sealed partial class IlgpuBackend
         if (Empty(e)) return;
         if (srcLd < cols || dstLd < cols)
             throw new BackendException($"{nameof(Copy2D)}: leading dimensions {srcLd}, {dstLd} below cols {cols}");
-        var s = V(src, (long)(rows - 1) * srcLd + cols, nameof(Copy2D));
-        var d = V(dst, (long)(rows - 1) * dstLd + cols, nameof(Copy2D));
+        var s = V(src, (long)(rows - 1) * srcLd + cols, "Copy2D src");
+        var d = V(dst, (long)(rows - 1) * dstLd + cols, "Copy2D dst");
         (_copy2D ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, int, ArrayView<float>, int>(ElementwiseKernels.Copy2D)))
             (e, s, srcLd, d, dstLd);
     }
@@ -72,12 +72,12 @@ public sealed partial class IlgpuBackend
             throw new BackendException($"{nameof(Axpy)}: lengths differ ({x.Length} vs {y.Length})");
         if (x.Length == 0) return;
         (_axpy ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Axpy)))
-            (Extent(x.Length, nameof(Axpy)), alpha, V(x, 0, nameof(Axpy)), V(y, 0, nameof(Axpy)));
+            (Extent(x.Length, nameof(Axpy)), alpha, V(x, 0, "Axpy x"), V(y, 0, "Axpy y"));
     }
 
     public void Scale(DeviceBuffer<float> x, float alpha)
     {
-        var xv = V(x, 0, nameof(Scale));
+        var xv = V(x, 0, "Scale x");
         if (xv.Length == 0) return;
         (_scale ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Scale)))
             (Extent(xv.Length, nameof(Scale)), xv, alpha);
@@ -88,7 +88,7 @@ public sealed partial class IlgpuBackend
         var e = Extent(rows, cols, nameof(AddRowVector));
         if (Empty(e)) return;
         (_addRowVector ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, float>(ElementwiseKernels.AddRowVector)))
-            (e, V(x, (long)rows * cols, nameof(AddRowVector)), V(v, cols, nameof(AddRowVector)), cols, alpha);
+            (e, V(x, (long)rows * cols, "AddRowVector x"), V(v, cols, "AddRowVector v"), cols, alpha);
     }
 
     public void RowScaleForward(DeviceBuffer<float> x, DeviceBuffer<float> s, DeviceBuffer<float> y, int rows, int cols)
@@ -97,7 +97,7 @@ public sealed partial class IlgpuBackend
         if (Empty(e)) return;
         long n = (long)rows * cols;
         (_rowScaleForward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.RowScaleForward)))
-            (e, V(x, n, nameof(RowScaleForward)), V(s, rows, nameof(RowScaleForward)), V(y, n, nameof(RowScaleForward)), cols);
+            (e, V(x, n, "RowScaleForward x"), V(s, rows, "RowScaleForward s"), V(y, n, "RowScaleForward y"), cols);
     }
 
     public void RowScaleBackward(DeviceBuffer<float> x, DeviceBuffer<float> s, DeviceBuffer<float> dy,
@@ -106,11 +106,11 @@ public sealed partial class IlgpuBackend
         var e = Extent(rows, cols, nameof(RowScaleBackward));
         if (Empty(e)) return;
         long n = (long)rows * cols;
-        var dyv = V(dy, n, nameof(RowScaleBackward));
+        var dyv = V(dy, n, "RowScaleBackward dy");
         (_rowScaleBackward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.RowScaleBackward)))
-            (e, V(s, rows, nameof(RowScaleBackward)), dyv, V(dx, n, nameof(RowScaleBackward)), cols);
+            (e, V(s, rows, "RowScaleBackward s"), dyv, V(dx, n, "RowScaleBackward dx"), cols);
         if (ds is not null)
-            RowDot(V(x, n, nameof(RowScaleBackward)), dyv, V(ds, rows, nameof(RowScaleBackward)), rows, cols);
+            RowDot(V(x, n, "RowScaleBackward x"), dyv, V(ds, rows, "RowScaleBackward ds"), rows, cols);
     }
 
     public void BroadcastRows(DeviceBuffer<float> dy, DeviceBuffer<float> dx, int batch, int rows, int cols, float alpha)
@@ -118,7 +118,7 @@ public sealed partial class IlgpuBackend
         var e = Extent(batch * rows, cols, nameof(BroadcastRows));
         if (Empty(e)) return;
         (_broadcastRows ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, float>(ElementwiseKernels.BroadcastRows)))
-            (e, V(dy, (long)batch * cols, nameof(BroadcastRows)), V(dx, (long)batch * rows * cols, nameof(BroadcastRows)), rows, cols, alpha);
+            (e, V(dy, (long)batch * cols, "BroadcastRows dy"), V(dx, (long)batch * rows * cols, "BroadcastRows dx"), rows, cols, alpha);
     }
 
     public void ActivationForward(Activation kind, DeviceBuffer<float> x, DeviceBuffer<float> y)
@@ -127,7 +127,7 @@ public sealed partial class IlgpuBackend
             throw new BackendException($"{nameof(ActivationForward)}: lengths differ ({x.Length} vs {y.Length})");
         if (x.Length == 0) return;
         (_activationForward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.ActivationForward)))
-            (Extent(x.Length, nameof(ActivationForward)), (int)kind, V(x, 0, nameof(ActivationForward)), V(y, 0, nameof(ActivationForward)));
+            (Extent(x.Length, nameof(ActivationForward)), (int)kind, V(x, 0, "ActivationForward x"), V(y, 0, "ActivationForward y"));
     }
 
     public void ActivationBackward(Activation kind, DeviceBuffer<float> x, DeviceBuffer<float> dy, DeviceBuffer<float> dx)
@@ -136,7 +136,7 @@ public sealed partial class IlgpuBackend
             throw new BackendException($"{nameof(ActivationBackward)}: lengths differ ({x.Length}, {dy.Length}, {dx.Length})");
         if (x.Length == 0) return;
         (_activationBackward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.ActivationBackward)))
-            (Extent(x.Length, nameof(ActivationBackward)), (int)kind, V(x, 0, ""), V(dy, 0, ""), V(dx, 0, ""));
+            (Extent(x.Length, nameof(ActivationBackward)), (int)kind, V(x, 0, "x"), V(dy, 0, "dy"), V(dx, 0, "dx"));
     }
 
     public void SwiGluForward(DeviceBuffer<float> x, DeviceBuffer<float> y, int rows, int hidden)
@@ -144,7 +144,7 @@ public sealed partial class IlgpuBackend
         var e = Extent(rows, hidden, nameof(SwiGluForward));
         if (Empty(e)) return;
         (_swiGluForward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.SwiGluForward)))
-            (e, V(x, 2L * rows * hidden, nameof(SwiGluForward)), V(y, (long)rows * hidden, nameof(SwiGluForward)), hidden);
+            (e, V(x, 2L * rows * hidden, "SwiGluForward x"), V(y, (long)rows * hidden, "SwiGluForward y"), hidden);
     }
 
     public void SwiGluBackward(DeviceBuffer<float> x, DeviceBuffer<float> dy, DeviceBuffer<float> dx, int rows, int hidden)
@@ -152,8 +152,8 @@ public sealed partial class IlgpuBackend
         var e = Extent(rows, hidden, nameof(SwiGluBackward));
         if (Empty(e)) return;
         (_swiGluBackward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.SwiGluBackward)))
-            (e, V(x, 2L * rows * hidden, nameof(SwiGluBackward)), V(dy, (long)rows * hidden, nameof(SwiGluBackward)),
-                V(dx, 2L * rows * hidden, nameof(SwiGluBackward)), hidden);
+            (e, V(x, 2L * rows * hidden, "SwiGluBackward x"), V(dy, (long)rows * hidden, "SwiGluBackward dy"),
+                V(dx, 2L * rows * hidden, "SwiGluBackward dx"), hidden);
     }
 
     public void ScaledResidualForward(DeviceBuffer<float> x, DeviceBuffer<float> residual, DeviceBuffer<float>? gamma, int rows, int cols)
@@ -162,7 +162,7 @@ public sealed partial class IlgpuBackend
         if (Empty(e)) return;
         long n = (long)rows * cols;
         (_scaledResidualForward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.ScaledResidualForward)))
-            (e, V(x, n, nameof(ScaledResidualForward)), V(residual, n, nameof(ScaledResidualForward)),
+            (e, V(x, n, "ScaledResidualForward x"), V(residual, n, "ScaledResidualForward residual"),
                 Optional(gamma, cols, nameof(ScaledResidualForward)), gamma is null ? 0 : 1, cols);
     }
 
@@ -172,12 +172,12 @@ public sealed partial class IlgpuBackend
         var e = Extent(rows, cols, nameof(ScaledResidualBackward));
         if (Empty(e)) return;
         long n = (long)rows * cols;
-        var dyv = V(dy, n, nameof(ScaledResidualBackward));
+        var dyv = V(dy, n, "ScaledResidualBackward dy");
         (_scaledResidualBackward ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, ArrayView<float>, int>(ElementwiseKernels.ScaledResidualBackward)))
             (e, dyv, Optional(gamma, cols, nameof(ScaledResidualBackward)), gamma is null ? 0 : 1,
-                V(dresidual, n, nameof(ScaledResidualBackward)), cols);
+                V(dresidual, n, "ScaledResidualBackward dresidual"), cols);
         if (gamma is not null && dgamma is not null)
-            ColumnDot(dyv, V(residual, n, nameof(ScaledResidualBackward)), V(dgamma, cols, nameof(ScaledResidualBackward)), rows, cols);
+            ColumnDot(dyv, V(residual, n, "ScaledResidualBackward residual"), V(dgamma, cols, "ScaledResidualBackward dgamma"), rows, cols);
     }
 
     public void AdamW(DeviceBuffer<float> param, DeviceBuffer<float> grad, DeviceBuffer<float> m, DeviceBuffer<float> v,
@@ -194,7 +194,7 @@ public sealed partial class IlgpuBackend
             Correction1 = (float)(1 - Math.Pow(beta1, step)), Correction2 = (float)(1 - Math.Pow(beta2, step)),
         };
         (_adamW ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamWParams>(ElementwiseKernels.AdamW)))
-            (Extent(n, nameof(AdamW)), V(param, n, ""), V(grad, n, ""), V(m, n, ""), V(v, n, ""), p);
+            (Extent(n, nameof(AdamW)), V(param, n, "param"), V(grad, n, "grad"), V(m, n, "m"), V(v, n, "v"), p);
     }
 
     public void Ema(DeviceBuffer<float> teacher, DeviceBuffer<float> student, float momentum)
@@ -203,6 +203,6 @@ public sealed partial class IlgpuBackend
             throw new BackendException($"{nameof(Ema)}: lengths differ ({teacher.Length} vs {student.Length})");
         if (teacher.Length == 0) return;
         (_ema ??= Load(a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(ElementwiseKernels.Ema)))
-            (Extent(teacher.Length, nameof(Ema)), V(teacher, 0, ""), V(student, 0, ""), momentum);
+            (Extent(teacher.Length, nameof(Ema)), V(teacher, 0, "teacher"), V(student, 0, "student"), momentum);
     }
 }

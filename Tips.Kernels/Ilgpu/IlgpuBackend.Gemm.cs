@@ -28,7 +28,7 @@ public sealed partial class IlgpuBackend
         var cv = V(c, last * strideC + Extent2(m, n, ldc), op + " C");
         var shape = Shape;
         int gx = shape.GemmGroupX, gy = shape.GemmGroupY;
-        int bm = 4 * gy, bn = 4 * gx;
+        int bm = 8 * gy, bn = 8 * gx;
         int tilesM = (m + bm - 1) / bm, tilesN = (n + bn - 1) / bn;
         long groups = (long)tilesM * tilesN * batch;
         if (groups > int.MaxValue) throw new BackendException($"{op}: {groups} tiles exceed one launch");

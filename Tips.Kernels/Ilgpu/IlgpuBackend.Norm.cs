@@ -24,8 +24,8 @@ public sealed partial class IlgpuBackend
         long n = (long)rows * cols;
         bool save = mean is not null && rstd is not null;
         (_layerNormForward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, int>(NormKernels.LayerNormForward)))
-            (RowConfig(rows), V(x, n, op), V(gamma, cols, op), V(beta, cols, op), V(y, n, op),
-                save ? V(mean!, rows, op) : _dummy.View, save ? V(rstd!, rows, op) : _dummy.View, cols, eps, save ? 1 : 0);
+            (RowConfig(rows), V(x, n, op + " x"), V(gamma, cols, op + " gamma"), V(beta, cols, op + " beta"), V(y, n, op + " y"),
+                save ? V(mean!, rows, op + " mean") : _dummy.View, save ? V(rstd!, rows, op + " rstd") : _dummy.View, cols, eps, save ? 1 : 0);
     }
 
     public void LayerNormBackward(DeviceBuffer<float> dy, DeviceBuffer<float> x, DeviceBuffer<float> gamma,
@@ -35,14 +35,14 @@ public sealed partial class IlgpuBackend
         const string op = nameof(LayerNormBackward);
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
-        var dyv = V(dy, n, op);
-        var xv = V(x, n, op);
-        var mv = V(mean, rows, op);
-        var rv = V(rstd, rows, op);
+        var dyv = V(dy, n, op + " dy");
+        var xv = V(x, n, op + " x");
+        var mv = V(mean, rows, op + " mean");
+        var rv = V(rstd, rows, op + " rstd");
         (_layerNormBackward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(NormKernels.LayerNormBackward)))
-            (RowConfig(rows), dyv, xv, V(gamma, cols, op), mv, rv, V(dx, n, op), cols);
+            (RowConfig(rows), dyv, xv, V(gamma, cols, op + " gamma"), mv, rv, V(dx, n, op + " dx"), cols);
         (_layerNormParamGrads ??= Load(a => a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(NormKernels.LayerNormParamGrads)))
-            (new Index2D(cols, Chunks(rows)), dyv, xv, mv, rv, V(dgamma, cols, op), V(dbeta, cols, op), rows, cols, Shape.RowChunk);
+            (new Index2D(cols, Chunks(rows)), dyv, xv, mv, rv, V(dgamma, cols, op + " dgamma"), V(dbeta, cols, op + " dbeta"), rows, cols, Shape.RowChunk);
     }
 
     public void L2NormalizeForward(DeviceBuffer<float> x, DeviceBuffer<float> y, DeviceBuffer<float>? norms, int rows, int cols, float eps)
@@ -51,7 +51,7 @@ public sealed partial class IlgpuBackend
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
         (_l2Forward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, int>(NormKernels.L2NormalizeForward)))
-            (RowConfig(rows), V(x, n, op), V(y, n, op), Optional(norms, rows, op), cols, eps, norms is null ? 0 : 1);
+            (RowConfig(rows), V(x, n, op + " x"), V(y, n, op + " y"), Optional(norms, rows, op + " norms"), cols, eps, norms is null ? 0 : 1);
     }
 
     public void L2NormalizeBackward(DeviceBuffer<float> y, DeviceBuffer<float> norms, DeviceBuffer<float> dy,
@@ -61,6 +61,6 @@ public sealed partial class IlgpuBackend
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
         (_l2Backward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(NormKernels.L2NormalizeBackward)))
-            (RowConfig(rows), V(y, n, op), V(norms, rows, op), V(dy, n, op), V(dx, n, op), cols, eps);
+            (RowConfig(rows), V(y, n, op + " y"), V(norms, rows, op + " norms"), V(dy, n, op + " dy"), V(dx, n, op + " dx"), cols, eps);
     }
 }

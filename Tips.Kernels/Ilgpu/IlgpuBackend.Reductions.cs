@@ -18,9 +18,9 @@ public sealed partial class IlgpuBackend
 
     public void SumSquares(DeviceBuffer<float> x, DeviceBuffer<float> result)
     {
-        var r = V(result, 1, nameof(SumSquares)).SubView(0, 1);
+        var r = V(result, 1, "SumSquares result").SubView(0, 1);
         Fill(result.Slice(0, 1), 0f);
-        var xv = V(x, 0, nameof(SumSquares));
+        var xv = V(x, 0, "SumSquares x");
         if (xv.Length == 0) return;
         long groups = Math.Min(Shape.ReduceGroups, (xv.Length + Shape.RowGroup - 1) / Shape.RowGroup);
         (_sumSquares ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>>(ReductionKernels.SumSquares)))
@@ -32,13 +32,13 @@ public sealed partial class IlgpuBackend
         if (batch < 0 || rows < 0 || cols < 0)
             throw new BackendException($"{nameof(SumRows)}: negative shape {batch} x {rows} x {cols}");
         if (batch == 0 || cols == 0) return;
-        var yv = V(y, (long)batch * cols, nameof(SumRows));
+        var yv = V(y, (long)batch * cols, "SumRows y");
         var ySlice = y.Slice(0, (long)batch * cols);
         // beta == 0 must ignore y's contents (NaN included), so overwrite instead of scaling.
         if (beta == 0f) Fill(ySlice, 0f);
         else if (beta != 1f) Scale(ySlice, beta);
         if (rows == 0) return;
-        SumRowsAdd(V(x, (long)batch * rows * cols, nameof(SumRows)), yv, batch, rows, cols, alpha);
+        SumRowsAdd(V(x, (long)batch * rows * cols, "SumRows x"), yv, batch, rows, cols, alpha);
     }
 
     private void SumRowsAdd(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int cols, float alpha) =>

@@ -20,7 +20,7 @@ public sealed partial class IlgpuBackend
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
         (_softmaxForward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(SoftmaxKernels.SoftmaxForward)))
-            (RowConfig(rows), V(x, n, op), V(y, n, op), cols, scale);
+            (RowConfig(rows), V(x, n, op + " x"), V(y, n, op + " y"), cols, scale);
     }
 
     public void SoftmaxBackward(DeviceBuffer<float> y, DeviceBuffer<float> dy, DeviceBuffer<float> dx, int rows, int cols, float scale)
@@ -29,7 +29,7 @@ public sealed partial class IlgpuBackend
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
         (_softmaxBackward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(SoftmaxKernels.SoftmaxBackward)))
-            (RowConfig(rows), V(y, n, op), V(dy, n, op), V(dx, n, op), cols, scale);
+            (RowConfig(rows), V(y, n, op + " y"), V(dy, n, op + " dy"), V(dx, n, op + " dx"), cols, scale);
     }
 
     public void SoftCrossEntropyForward(DeviceBuffer<float> logits, DeviceBuffer<float> targets, DeviceBuffer<float> loss,
@@ -39,7 +39,7 @@ public sealed partial class IlgpuBackend
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
         (_sceForward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(SoftmaxKernels.SoftCrossEntropyForward)))
-            (RowConfig(rows), V(logits, n, op), V(targets, n, op), V(loss, rows, op), cols, scale);
+            (RowConfig(rows), V(logits, n, op + " logits"), V(targets, n, op + " targets"), V(loss, rows, op + " loss"), cols, scale);
     }
 
     public void SoftCrossEntropyBackward(DeviceBuffer<float> logits, DeviceBuffer<float> targets, DeviceBuffer<float> dloss,
@@ -49,7 +49,7 @@ public sealed partial class IlgpuBackend
         if (!RowShape(rows, cols, op)) return;
         long n = (long)rows * cols;
         (_sceBackward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(SoftmaxKernels.SoftCrossEntropyBackward)))
-            (RowConfig(rows), V(logits, n, op), V(targets, n, op), V(dloss, rows, op), V(dlogits, n, op), cols, scale);
+            (RowConfig(rows), V(logits, n, op + " logits"), V(targets, n, op + " targets"), V(dloss, rows, op + " dloss"), V(dlogits, n, op + " dlogits"), cols, scale);
     }
 
     public void MaskedPatchLossForward(DeviceBuffer<float> student, DeviceBuffer<float> teacher, DeviceBuffer<float> center,
@@ -60,11 +60,11 @@ public sealed partial class IlgpuBackend
         CheckMaskedLoss(batch, tokens, k, tauS, tauT, op);
         int rows = batch * tokens;
         long n = (long)rows * k;
-        var lossView = V(loss, 1, op);
-        var maskView = allPositions ? _dummy.View : V(mask, rows, op);
+        var lossView = V(loss, 1, op + " loss");
+        var maskView = allPositions ? _dummy.View : V(mask, rows, op + " mask");
         using var ce = (IlgpuBuffer<float>)Allocate(rows);
         (_tokenCe ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>(SoftmaxKernels.TokenCrossEntropy)))
-            (RowConfig(rows), V(student, n, op), V(teacher, n, op), V(center, k, op), ce.View, k, 1f / tauS, 1f / tauT);
+            (RowConfig(rows), V(student, n, op + " student"), V(teacher, n, op + " teacher"), V(center, k, op + " center"), ce.View, k, 1f / tauS, 1f / tauT);
         (_maskedMean ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.MaskedMean)))
             (RowConfig(1), ce.View, maskView, lossView, batch, tokens, allPositions ? 1 : 0);
     }
@@ -83,8 +83,8 @@ public sealed partial class IlgpuBackend
             InvTauS = 1f / tauS, InvTauT = 1f / tauT, DLoss = dloss,
         };
         (_maskedBackward ??= Load(a => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, MaskedLossParams>(SoftmaxKernels.MaskedPatchLossBackward)))
-            (RowConfig(rows), V(student, n, op), V(teacher, n, op), V(center, k, op),
-                allPositions ? _dummy.View : V(mask, rows, op), V(dstudent, n, op), p);
+            (RowConfig(rows), V(student, n, op + " student"), V(teacher, n, op + " teacher"), V(center, k, op + " center"),
+                allPositions ? _dummy.View : V(mask, rows, op + " mask"), V(dstudent, n, op + " dstudent"), p);
     }
 
     private static void CheckMaskedLoss(int batch, int tokens, int k, float tauS, float tauT, string op)
@@ -99,8 +99,8 @@ public sealed partial class IlgpuBackend
     {
         const string op = nameof(CenterUpdate);
         if (!RowShape(rows, k, op)) return;
-        var cv = V(center, k, op);
+        var cv = V(center, k, op + " center");
         Scale(center.Slice(0, k), momentum);
-        SumRowsAdd(V(x, (long)rows * k, op), cv, 1, rows, k, (1f - momentum) / rows);
+        SumRowsAdd(V(x, (long)rows * k, op + " x"), cv, 1, rows, k, (1f - momentum) / rows);
     }
 }

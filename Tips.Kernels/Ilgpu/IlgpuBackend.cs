@@ -51,12 +51,10 @@ public sealed partial class IlgpuBackend : IBackend
 
     // ---- creation -----------------------------------------------------------------------------
 
-    static IlgpuBackend() => ResolveOpenCl();
-
     /// <summary>The first CUDA device.</summary>
     public static IlgpuBackend CreateCuda()
     {
-        var context = Build(b => b.Cuda());
+        var context = Build("cuda", b => b.Cuda());
         var devices = context.GetCudaDevices();
         if (devices.Count == 0)
         {
@@ -70,7 +68,8 @@ public sealed partial class IlgpuBackend : IBackend
     /// <summary>The first OpenCL device (needs OpenCL 2.0+ with the generic address space: AMD or Intel GPUs).</summary>
     public static IlgpuBackend CreateOpenCl()
     {
-        var context = Build(b => b.OpenCL());
+        _ = ResolveOpenCl.Value;
+        var context = Build("opencl", b => b.OpenCL());
         var devices = context.GetCLDevices();
         if (devices.Count == 0)
         {
@@ -92,12 +91,23 @@ public sealed partial class IlgpuBackend : IBackend
             throw new BackendException($"ilgpu-cpu: warp size {warpSize} not supported (4, 8, 16 or 32)");
         // Group sizes up to 256 threads: warpsPerMultiprocessor * warpSize.
         var device = new CPUDevice(warpSize, Math.Max(4, 256 / warpSize), 1);
-        var context = Build(b => b.CPU(device));
+        var context = Build("ilgpu-cpu", b => b.CPU(device));
         return Wrap("ilgpu-cpu", context, () => device.CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel),
             LaunchShape.ForEmulator(warpSize));
     }
 
-    private static Context Build(Func<Context.Builder, Context.Builder> devices) => Configure(devices(Context.Create())).ToContext();
+    /// <summary>A context for the given device kinds; a driver or native library that fails to load is a BackendException.</summary>
+    private static Context Build(string name, Func<Context.Builder, Context.Builder> devices)
+    {
+        try
+        {
+            return Configure(devices(Context.Create())).ToContext();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or InvalidOperationException)
+        {
+            throw new BackendException($"device '{name}': ILGPU could not enumerate devices: {e.GetBaseException().Message}");
+        }
+    }
 
     /// <summary>
     /// Compiler settings shared with <see cref="PtxCompiler"/>. MathMode stays Default: Fast32BitOnly makes
@@ -119,8 +129,13 @@ public sealed partial class IlgpuBackend : IBackend
         }
     }
 
-    /// <summary>ILGPU P/Invokes "OpenCL"; many Linux systems ship only libOpenCL.so.1.</summary>
-    private static void ResolveOpenCl()
+    /// <summary>
+    /// ILGPU P/Invokes "OpenCL"; many Linux systems ship only libOpenCL.so.1. Installed only when an OpenCL
+    /// backend is requested: on WSL, ILGPU's Cuda() sets its own resolver on the same assembly, and there can be one.
+    /// </summary>
+    private static readonly Lazy<bool> ResolveOpenCl = new(InstallOpenClResolver);
+
+    private static bool InstallOpenClResolver()
     {
         try
         {
@@ -131,10 +146,12 @@ public sealed partial class IlgpuBackend : IBackend
                     if (NativeLibrary.TryLoad(candidate, assembly, path, out var handle)) return handle;
                 return IntPtr.Zero;
             });
+            return true;
         }
         catch (InvalidOperationException)
         {
-            // A resolver is already set for ILGPU's assembly (by the host); keep it.
+            // A resolver is already set for ILGPU's assembly (by ILGPU on WSL, or the host); keep it.
+            return false;
         }
     }
 

@@ -9,19 +9,30 @@ namespace Tips.Kernels;
 /// </summary>
 internal static class ImageKernels
 {
+    /// <summary>Records the first id outside the table in status (flag, id, position) for the host to report.</summary>
+    private static bool CheckId(ArrayView<int> status, int id, int position, int vocab)
+    {
+        if (id >= 0 && id < vocab) return true;
+        if (Atomic.CompareExchange(ref status[0], 0, 1) == 0)
+        {
+            status[1] = id;
+            status[2] = position;
+        }
+        return false;
+    }
+
     public static void EmbeddingForward(Index2D i, ArrayView<float> table, ArrayView<int> ids, ArrayView<float> y,
-        int dim, int vocab, float scale)
+        ArrayView<int> status, int dim, int vocab, float scale)
     {
         int id = ids[i.Y];
-        // An id outside the table yields NaN rows rather than reading out of bounds.
-        y[(long)i.Y * dim + i.X] = id >= 0 && id < vocab ? scale * table[(long)id * dim + i.X] : float.NaN;
+        y[(long)i.Y * dim + i.X] = CheckId(status, id, i.Y, vocab) ? scale * table[(long)id * dim + i.X] : float.NaN;
     }
 
     public static void EmbeddingBackward(Index2D i, ArrayView<float> dy, ArrayView<int> ids, ArrayView<float> dtable,
-        int dim, int vocab, float scale)
+        ArrayView<int> status, int dim, int vocab, float scale)
     {
         int id = ids[i.Y];
-        if (id >= 0 && id < vocab) Atomic.Add(ref dtable[(long)id * dim + i.X], scale * dy[(long)i.Y * dim + i.X]);
+        if (CheckId(status, id, i.Y, vocab)) Atomic.Add(ref dtable[(long)id * dim + i.X], scale * dy[(long)i.Y * dim + i.X]);
     }
 
     /// <summary>Image index of patch element i (patch row, column (channel, ky, kx)) of a (B, H, W, 3) image.</summary>

@@ -21,7 +21,7 @@ public sealed class IlgpuPtxTests
             // Double precision is 1/64 speed on consumer GPUs: no float64 may leak into a kernel.
             Assert.DoesNotContain(".f64", ptx);
         }
-        // The GEMM keeps its 4 x 4 accumulators in registers: no local-memory arrays.
+        // The GEMM keeps its 8 x 8 accumulators in registers: no local-memory arrays.
         var gemm = kernels.Single(k => k.Name == "GemmKernels.Gemm").Ptx;
         Assert.DoesNotContain(".local", gemm);
         Assert.Contains(".extern .shared", gemm);
