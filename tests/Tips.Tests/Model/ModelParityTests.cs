@@ -27,6 +27,9 @@ public abstract class ModelParityTests : IDisposable
 
     private static TinyFixture F => TinyFixture.Get;
 
+    /// <summary>The texts whose gradients are checked (the empty fifth text has none in the fixture).</summary>
+    protected virtual int[] TextGradientCases => [0, 1, 2, 3, 5];
+
     public void Dispose()
     {
         _model.Dispose();
@@ -105,7 +108,7 @@ public abstract class ModelParityTests : IDisposable
     }
 
     [Fact]
-    public void TextForwardMatchesFixture()
+    public void TextForwardAndZeroShotMatchFixture()
     {
         var ids = F.Expected["text/ids"];
         var embeddings = _model.EncodeTexts(ids.Ints, ids.Shape[0]);
@@ -113,6 +116,11 @@ public abstract class ModelParityTests : IDisposable
         // The empty text (fifth line) pools to zeros, not NaN.
         int d = _model.Text.Config.Width;
         Assert.All(embeddings[(4 * d)..(5 * d)], v => Assert.Equal(0f, v));
+
+        var (pixels, h, w) = TinyFixture.Image("56x56");
+        var image = _model.EncodeImages(pixels, 1, h, w);
+        var probabilities = _model.ZeroShot(image.Cls1, embeddings);
+        Check("zeroshot/cls1_vs_texts", F.Expected["zeroshot/cls1_vs_texts"].Floats, probabilities, ForwardTolerance);
     }
 
     [Fact]
@@ -121,10 +129,9 @@ public abstract class ModelParityTests : IDisposable
         var ids = F.Expected["text/ids"];
         int tokens = ids.Shape[1];
         var text = _model.Text;
-        for (int i = 0; i < ids.Shape[0]; i++)
+        foreach (int i in TextGradientCases)
         {
             string obj = $"text{i}/objective/r_embedding";
-            if (!F.Grads.Contains(obj)) continue; // the empty text has no gradient
             text.Parameters.ZeroGrad();
             using var tape = new Tape(_backend, recording: true);
             var embedding = text.Forward(tape, ids.Ints.AsSpan(i * tokens, tokens), 1);
@@ -140,16 +147,12 @@ public abstract class ModelParityTests : IDisposable
         }
     }
 
-    [Fact]
-    public void ZeroShotMatchesFixture()
-    {
-        var (pixels, h, w) = TinyFixture.Image("56x56");
-        var image = _model.EncodeImages(pixels, 1, h, w);
-        var ids = F.Expected["text/ids"];
-        var texts = _model.EncodeTexts(ids.Ints, ids.Shape[0]);
-        var probabilities = _model.ZeroShot(image.Cls1, texts);
-        Check("zeroshot/cls1_vs_texts", F.Expected["zeroshot/cls1_vs_texts"].Floats, probabilities, ForwardTolerance);
-    }
 }
 
 public sealed class CpuModelParityTests(ITestOutputHelper output) : ModelParityTests(output, new CpuBackend());
+
+public sealed class IlgpuCpuModelParityTests(ITestOutputHelper output) : ModelParityTests(output, IlgpuBackend.CreateCpu())
+{
+    // The emulator needs ~40 s per text backward: one padded text.
+    protected override int[] TextGradientCases => [1];
+}
