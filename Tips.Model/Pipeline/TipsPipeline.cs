@@ -66,6 +66,9 @@ public sealed class TipsPipeline : IDisposable
         var tok = tokenizer is null ? null : TipsTokenizer.Load(tokenizer);
         var visionState = vision is null ? null : StateDict.Load(vision);
         var textState = text is null ? null : StateDict.Load(text);
+        var what = configPath ?? $"variant {variant}";
+        if (config is not null && visionState is not null) ConfigMatch.Vision(config.Vision, visionState.Shapes(), vision!, what);
+        if (config is not null && textState is not null) ConfigMatch.Text(config.Text, textState.Shapes(), text!, what);
         var visionConfig = visionState is null ? null : config?.Vision ?? ConfigInference.InferVision(visionState.Shapes(), source: vision!);
         var textConfig = textState is null ? null : config?.Text ?? ConfigInference.InferText(textState.Shapes(), source: text!);
         if (visionConfig is not null && textConfig is not null && visionConfig.Width != textConfig.Width)
