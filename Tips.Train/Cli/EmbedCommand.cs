@@ -36,8 +36,7 @@ internal static class EmbedCommand
         using var tips = CliFiles.Load(args, "--vision", null, tokenizer: false);
         var (h, w) = size ?? (tips.NativeSize, tips.NativeSize);
         var vision = args.Required("--vision");
-        var identity = $"{Path.GetFileName(vision)} ({new FileInfo(vision).Length} bytes) at {h}x{w}";
-        var sidecar = EmbedSidecar.Open(sidecarPath, identity, tips.Width);
+        var sidecar = EmbedSidecar.Open(sidecarPath, Identity(vision, h, w), tips.Width);
         var finished = sidecar.Names.ToHashSet(StringComparer.Ordinal);
         var todo = files.Where(f => !finished.Contains(Path.GetFileName(f))).ToArray();
         int resumed = files.Length - todo.Length;
@@ -80,4 +79,8 @@ internal static class EmbedCommand
         foreach (var s in skipped) io.Out.WriteLine($"skipped: {Path.GetFileName(s)}");
         return 0;
     }
+
+    /// <summary>What must not change between a run and its resumption: the checkpoint (name, size) and the input size.</summary>
+    internal static string Identity(string vision, int height, int width) =>
+        $"{Path.GetFileName(vision)} ({new FileInfo(vision).Length} bytes) at {height}x{width}";
 }
