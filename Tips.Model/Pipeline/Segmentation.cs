@@ -8,7 +8,7 @@ public sealed record SegmentationResult(int[] Labels, int Height, int Width, IRe
 
 /// <summary>
 /// The released zero-shot segmentation recipe (TIPSv2 notebook, tips-model.md "Downstream recipes"): class text =
-/// mean of the 9 normalised prompt embeddings, renormalised; the image's short side resized to S; sliding windows of
+/// mean of the 9 normalised prompt embeddings, renormalised; the image's short side resized to S (bicubic); sliding windows of
 /// the native size with stride 3/4 of it; every window through the image tower with the last block on the value
 /// path; patch cosine vs classes -> bilinear upsample to the window -> softmax over classes -> average of the
 /// windows covering each pixel -> argmax; the label map taken back to the input size by nearest neighbour.
@@ -25,12 +25,10 @@ public static class Segmentation
         if (shortSide < p) throw new TipsException($"segmentation size {shortSide} is smaller than the patch size {p}");
         var classEmbeddings = ClassEmbeddings(tips, labels);
 
-        int shortIn = Math.Min(image.Height, image.Width);
-        int h = Math.Max(1, (int)Math.Round((double)image.Height * shortSide / shortIn));
-        int w = Math.Max(1, (int)Math.Round((double)image.Width * shortSide / shortIn));
-        if (image.Height == shortIn) h = shortSide;
-        if (image.Width == shortIn) w = shortSide;
-        var resized = ImagePreprocess.Preprocess(image, h, w);
+        // The notebook's ShortSideResize: short side to S, long side int(S * long / short) (truncated), bicubic.
+        int h = image.Height <= image.Width ? shortSide : (int)((long)shortSide * image.Height / image.Width);
+        int w = image.Height <= image.Width ? (int)((long)shortSide * image.Width / image.Height) : shortSide;
+        var resized = ImagePreprocess.Preprocess(image, h, w, ResizeFilter.Bicubic);
         int window = Math.Min(tips.NativeSize, shortSide) / p * p;
         int stride = Math.Max(p, window * 3 / 4);
 
