@@ -45,6 +45,12 @@ public static class Program
             stderr.WriteLine($"tips: {OneLine(e.Message)}");
             return 1;
         }
+        catch (Exception e)
+        {
+            // A bug, not bad input: still one line, with the exception type to report it by.
+            stderr.WriteLine($"tips: internal error ({e.GetType().Name}): {OneLine(e.Message)}");
+            return 1;
+        }
     }
 
     /// <summary>Runs a command; errors propagate as exceptions (<see cref="UsageException"/> for usage).</summary>

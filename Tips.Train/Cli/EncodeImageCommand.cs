@@ -27,14 +27,15 @@ internal static class EncodeImageCommand
         var output = CliFiles.Output(args, "--out");
         var images = CliFiles.Images(args);
         using var tips = CliFiles.Load(args, "--checkpoint", null, tokenizer: false);
-        var f = tips.EncodeImages(images.Select(i => tips.Prepare(i.Image, size)).ToArray());
+        var prepared = images.Select(i => tips.Prepare(i.Image, size)).ToArray();
+        var f = tips.EncodeImages(prepared);
         new StateDict(output)
         {
             { "cls1", CliFiles.Floats(f.Cls1, f.Batch, f.Width) },
             { "cls2", CliFiles.Floats(f.Cls2, f.Batch, f.Width) },
             { "patch_tokens", CliFiles.Floats(f.PatchTokens, f.Batch, f.GridHeight, f.GridWidth, f.Width) },
         }.SaveNpz(output);
-        io.Out.WriteLine($"encoded {f.Batch} image(s) at {f.GridHeight * 14}x{f.GridWidth * 14} on {tips.BackendName} -> {output}");
+        io.Out.WriteLine($"encoded {f.Batch} image(s) at {prepared[0].Height}x{prepared[0].Width} on {tips.BackendName} -> {output}");
         return 0;
     }
 }
