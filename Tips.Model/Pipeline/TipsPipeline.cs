@@ -44,6 +44,9 @@ public sealed class TipsPipeline : IDisposable
     /// <summary>The input size the position table was trained at: pos_grid * patch (448 for the releases).</summary>
     public int NativeSize => RequireVision().Config.PosGrid * RequireVision().Config.PatchSize;
 
+    /// <summary>The patch size P (14 for the releases); image sizes must be multiples of it.</summary>
+    public int PatchSize => RequireVision().Config.PatchSize;
+
     /// <summary>The image/text width D.</summary>
     public int Width => Vision?.Config.Width ?? RequireText().Config.Width;
 

@@ -54,6 +54,13 @@ internal static class CliFiles
         return TipsPipeline.Load(vision, text, tok, args.Optional("--variant"), config, device);
     }
 
+    /// <summary>--size must be whole patches of the loaded model: a bad value, so a usage error.</summary>
+    public static void CheckSize(Args args, TipsPipeline tips, (int Height, int Width)? size)
+    {
+        if (size is var (h, w) && (h % tips.PatchSize != 0 || w % tips.PatchSize != 0))
+            throw new UsageException($"{args.Command}: --size {h}x{w} is not a multiple of the patch size {tips.PatchSize}");
+    }
+
     /// <summary>Texts from repeated <paramref name="flag"/> then <paramref name="fileFlag"/> (one per line; an empty
     /// line is an empty text).</summary>
     public static List<string> Texts(Args args, string flag, string fileFlag)

@@ -34,6 +34,7 @@ internal static class EmbedCommand
         if (files.Length == 0) throw new TipsException($"{dir}: no files to embed");
 
         using var tips = CliFiles.Load(args, "--vision", null, tokenizer: false);
+        CliFiles.CheckSize(args, tips, size);
         var (h, w) = size ?? (tips.NativeSize, tips.NativeSize);
         var vision = args.Required("--vision");
         var sidecar = EmbedSidecar.Open(sidecarPath, Identity(vision, h, w), tips.Width);

@@ -27,6 +27,7 @@ internal static class EncodeImageCommand
         var output = CliFiles.Output(args, "--out");
         var images = CliFiles.Images(args);
         using var tips = CliFiles.Load(args, "--checkpoint", null, tokenizer: false);
+        CliFiles.CheckSize(args, tips, size);
         var prepared = images.Select(i => tips.Prepare(i.Image, size)).ToArray();
         var f = tips.EncodeImages(prepared);
         new StateDict(output)

@@ -26,6 +26,7 @@ internal static class PcaCommand
         var output = CliFiles.Output(args, "--out");
         var images = CliFiles.Images(args);
         using var tips = CliFiles.Load(args, "--vision", null, tokenizer: false);
+        CliFiles.CheckSize(args, tips, size);
         var features = images.Select(i => tips.EncodeImage(i.Image, size)).ToArray();
         var pca = PatchPca.Fit(features, color);
         int width = images.Max(i => i.Image.Width) * 2, height = images.Sum(i => i.Image.Height);

@@ -34,6 +34,7 @@ internal static class SegmentCommand
         var imagePath = CliFiles.InputFile(args, "--image");
         var image = ImageLoader.Load(imagePath);
         using var tips = CliFiles.Load(args, "--vision", "--text", tokenizer: true);
+        if (size < tips.PatchSize) throw new UsageException($"segment: --size {size} is smaller than the patch size {tips.PatchSize}");
         var seg = tips.Segment(image, labels, size);
         PngWriter.WriteRgb(output, Overlay.Draw(image, seg));
         PngWriter.WriteGray(labelsOut, seg.Labels, seg.Height, seg.Width);

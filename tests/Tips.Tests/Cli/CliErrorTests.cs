@@ -25,6 +25,8 @@ public class CliErrorTests
         { "retrieve both ways", ["retrieve", .. CliRun.Both, "--image", Img, "--query", "cat"] },
         { "variant and config", ["pca", .. CliRun.Vision, "--variant", "B", "--image", Img, "--out", "x.png"] },
         { "bad batch", ["embed", .. CliRun.Vision, "--images", ".", "--out", "x.npz", "--batch", "-1"] },
+        { "size not a patch multiple", ["encode-image", "--checkpoint", CliRun.Tiny("vision.npz"), "--config", CliRun.Tiny("config.json"), "--image", Img, "--out", "x.npz", "--size", "50x56", "--device", "cpu"] },
+        { "segment size below a patch", ["segment", .. CliRun.Both, "--image", Img, "--labels", "a", "--out", "x.png", "--size", "13"] },
         { "bad colour", ["pca", .. CliRun.Vision, "--image", Img, "--out", "x.png", "--color", "rainbow"] },
     };
 
@@ -60,7 +62,6 @@ public class CliErrorTests
             ("wrong variant", encode(CliRun.Tiny("vision.npz"), Img, run.File("o.npz"), "--variant", "B"), "does not match variant B"),
             ("unknown variant", encode(CliRun.Tiny("vision.npz"), Img, run.File("o.npz"), "--variant", "Z/9"), "unknown TIPS variant"),
             ("heads unknown", encode(CliRun.Tiny("vision.npz"), Img, run.File("o.npz")), "number of heads"),
-            ("size not a patch multiple", encode(CliRun.Tiny("vision.npz"), Img, run.File("o.npz"), "--config", CliRun.Tiny("config.json"), "--size", "50x56"), "patch size"),
             ("text checkpoint as vision", encode(CliRun.Tiny("text.npz"), Img, run.File("o.npz"), "--config", CliRun.Tiny("config.json")), "text.npz"),
             ("tokenizer missing", ["classify", .. CliRun.Vision, "--text", CliRun.Tiny("text.npz"), "--tokenizer", run.File("m.model"), "--image", Img, "--labels", "a"], "no such file"),
             ("images is a file", ["embed", .. CliRun.Vision, "--images", Img, "--out", run.File("e.npz")], "is a file"),
