@@ -1,0 +1,48 @@
+using Tips.Train;
+using Tips.Train.Cli;
+
+namespace Tips.Tests.Cli;
+
+public class ArgsTests
+{
+    private static readonly CommandSpec Spec = new("demo", "", "", ["--out", "--size", "--n"], ["--image"], (_, _) => 0);
+
+    [Fact]
+    public void ParsesSpacedAndInlineValuesAndRepeats()
+    {
+        var a = Args.Parse(Spec, ["--out=x.npz", "--image", "a.png", "--image=b=c.png", "--size", "42x70", "--n", "7", "--device", "cpu"]);
+        Assert.Equal("x.npz", a.Required("--out"));
+        Assert.Equal(["a.png", "b=c.png"], a.All("--image"));
+        Assert.Equal((42, 70), a.Size("--size"));
+        Assert.Equal(7, a.Int("--n", 1, 1, 10));
+        Assert.Equal("cpu", a.Optional("--device"));
+        Assert.Null(a.Optional("--missing"));
+        Assert.False(a.Help);
+        Assert.True(Args.Parse(Spec, ["-h"]).Help);
+        // A value may itself start with dashes: it is taken as the value, not as an option.
+        Assert.Equal("--weird", Args.Parse(Spec, ["--out", "--weird"]).Required("--out"));
+    }
+
+    [Theory]
+    [InlineData("--n", "11")]
+    [InlineData("--n", "x")]
+    [InlineData("--n", "+3")]
+    [InlineData("--size", "42x")]
+    [InlineData("--size", "4x2x7")]
+    [InlineData("--size", "-42x70")]
+    public void BadValuesAreUsageErrors(string flag, string value)
+    {
+        var a = Args.Parse(Spec, [flag, value]);
+        Assert.Throws<UsageException>(() => flag == "--n" ? a.Int(flag, 1, 1, 10) : a.Size(flag)!.Value.Height);
+    }
+
+    [Fact]
+    public void StructuralErrorsAreUsageErrors()
+    {
+        Assert.Throws<UsageException>(() => Args.Parse(Spec, ["--out"]));
+        Assert.Throws<UsageException>(() => Args.Parse(Spec, ["--out", "a", "--out", "b"]));
+        Assert.Throws<UsageException>(() => Args.Parse(Spec, ["--nope", "a"]));
+        Assert.Throws<UsageException>(() => Args.Parse(Spec, ["stray"]));
+        Assert.Throws<UsageException>(() => Args.Parse(Spec, []).Required("--out"));
+    }
+}
