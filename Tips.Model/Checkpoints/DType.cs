@@ -28,13 +28,13 @@ public static class DTypes
         _ => null,
     };
 
-    /// <summary>Type letters of a numpy descr (after the byte-order character).</summary>
-    public static string NpyCode(this DType t) => t switch
+    /// <summary>Type letters of a numpy descr (after the byte-order character); null for bfloat16, which numpy lacks.</summary>
+    public static string? NpyCode(this DType t) => t switch
     {
         DType.F32 => "f4", DType.F16 => "f2", DType.F64 => "f8",
         DType.I32 => "i4", DType.I64 => "i8", DType.I16 => "i2", DType.I8 => "i1",
         DType.U8 => "u1", DType.Bool => "b1",
-        _ => throw new TipsException($"dtype {t} has no .npy equivalent; store it as safetensors or convert to F32"),
+        _ => null,
     };
 
     public static DType? FromNpyCode(string code) => code switch

@@ -34,7 +34,7 @@ public static class Npy
 
     internal static void Write(Stream stream, NdArray array, string what)
     {
-        stream.Write(NpyHeader.Format(array));
+        stream.Write(NpyHeader.Format(array, what));
         ElementCodec.Write(array, stream, what);
     }
 
@@ -70,12 +70,14 @@ public static class Npy
         var index = new int[rank];
         long src = 0;
         int n = columnMajor.Length;
-        float[]? floats = columnMajor.IsFloat ? new float[n] : null;
-        int[]? ints = floats is null ? new int[n] : null;
+        float[]? srcFloats = columnMajor.IsFloat ? columnMajor.Floats : null;
+        int[]? srcInts = srcFloats is null ? columnMajor.Ints : null;
+        float[]? floats = srcFloats is not null ? new float[n] : null;
+        int[]? ints = srcInts is not null ? new int[n] : null;
         for (int dst = 0; dst < n; dst++)
         {
-            if (floats is not null) floats[dst] = columnMajor.Floats[src];
-            else ints![dst] = columnMajor.Ints[src];
+            if (floats is not null) floats[dst] = srcFloats![src];
+            else ints![dst] = srcInts![src];
             for (int d = rank - 1; d >= 0; d--)
             {
                 if (++index[d] < shape[d]) { src += fStrides[d]; break; }

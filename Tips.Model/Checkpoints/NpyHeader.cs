@@ -67,9 +67,9 @@ internal sealed record NpyHeader(DType DType, bool BigEndian, bool FortranOrder,
     }
 
     /// <summary>Bytes of a v1 (or, if longer, v2) header, padded with spaces so the data starts 64-aligned.</summary>
-    public static byte[] Format(NdArray array)
+    public static byte[] Format(NdArray array, string what)
     {
-        var code = array.DType.NpyCode();
+        var code = array.DType.NpyCode() ?? throw new TipsException($"{what}: dtype {array.DType} has no .npy equivalent; save as .safetensors or convert to F32");
         var order = array.DType.ItemSize() == 1 ? '|' : '<';
         var dims = string.Join(", ", array.Shape) + (array.Shape.Length == 1 ? "," : "");
         var dict = $"{{'descr': '{order}{code}', 'fortran_order': False, 'shape': ({dims}), }}";

@@ -91,12 +91,13 @@ public class FixtureCheckpointTests
         foreach (var entry in zip.Entries)
         {
             var raw = RawData(entry, out var itemSize);
-            var a = sd[entry.FullName[..^4]];
-            Assert.Equal(raw.Length / itemSize, a.Length);
-            for (int i = 0; i < a.Length; i++)
+            var values = sd[entry.FullName[..^4]].Floats;
+            Assert.Equal(raw.Length / itemSize, values.Length);
+            for (int i = 0; i < values.Length; i++)
             {
                 float expected = itemSize == 4 ? BitConverter.ToSingle(raw, 4 * i) : (float)BitConverter.ToDouble(raw, 8 * i);
-                Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(a.Floats[i]));
+                if (BitConverter.SingleToInt32Bits(expected) != BitConverter.SingleToInt32Bits(values[i]))
+                    Assert.Fail($"{entry.FullName}[{i}]: read {values[i]}, archive holds {expected}");
                 if (expected != 0) nonZero++;
             }
         }

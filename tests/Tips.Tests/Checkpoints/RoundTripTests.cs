@@ -149,6 +149,15 @@ public class RoundTripTests : IDisposable
     }
 
     [Fact]
+    public void BFloat16CannotGoToNpz()
+    {
+        var sd = new StateDict();
+        sd.Add("w", NdArray.FromFloats([1f], [1], DType.BF16));
+        TestFiles.Fails(() => sd.SaveNpz(files.Path("bf.npz")), "bf.npz: w", "BF16", ".npy");
+        Assert.Empty(Directory.GetFiles(files.Dir));
+    }
+
+    [Fact]
     public void Float16AndBFloat16WritesRoundToNearestEven()
     {
         // 1 + 2^-11 is halfway between two float16 values; ties go to the even one (1.0).
