@@ -34,6 +34,7 @@ public static class Program
         return args[0] switch
         {
             "devices" => Devices(stdout),
+            "train" => Training.TrainCommand.Run(args, stdout),
             _ => throw new UsageException($"unknown command '{args[0]}' (see tips --help)"),
         };
     }

@@ -32,24 +32,28 @@ public sealed partial class TipsTrainer
         return all.Concat(Optimizer.Moments().Select(m => new KeyValuePair<string, Tensor>("optimizer." + m.Key, m.Value)));
     }
 
-    /// <summary>Writes a safetensors checkpoint (temporary file, then rename) with the step and RNG state as metadata.</summary>
-    public void SaveCheckpoint(string path)
+    /// <summary>
+    /// Writes a safetensors checkpoint (temporary file, then rename) with the step and RNG state as metadata, plus
+    /// <paramref name="extra"/> metadata (e.g. the data loader's position).
+    /// </summary>
+    public void SaveCheckpoint(string path, IReadOnlyDictionary<string, string>? extra = null)
     {
         var state = new StateDict("checkpoint");
         foreach (var (key, t) in StateTensors()) state.Add(key, NdArray.FromFloats(t.ToHost(), t.Shape));
-        state.Save(path, new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
             ["format"] = FormatName,
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["rng_state"] = Rng.State.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        state.Save(path, metadata);
     }
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> for the same model and options (strict: every
-    /// tensor present with its shape, no extra ones).
+    /// tensor present with its shape, no extra ones). Returns the checkpoint's metadata.
     /// </summary>
-    public void LoadCheckpoint(string path)
+    public IReadOnlyDictionary<string, string> LoadCheckpoint(string path)
     {
         var state = StateDict.Load(path);
         if (!state.Metadata.TryGetValue("format", out var format) || format != FormatName
@@ -61,5 +65,6 @@ public sealed partial class TipsTrainer
         foreach (var (key, t) in tensors) _backend.Upload<float>(state.Floats(key, t.Shape), t.Data);
         Optimizer.Step = step;
         Rng.State = rng;
+        return state.Metadata;
     }
 }
