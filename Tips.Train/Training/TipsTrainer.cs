@@ -179,8 +179,9 @@ public sealed partial class TipsTrainer : IDisposable
     /// <summary>
     /// One optimiser step over <see cref="TrainOptions.AccumulationSteps"/> micro-batches: masks drawn from
     /// <see cref="Rng"/>, gradients accumulated (each micro-batch's loss divided by their number), centers moved
-    /// after each micro-batch's targets, clipping, AdamW, EMA. A non-finite loss or gradient skips the update
-    /// (gradients dropped, centers and parameters untouched by the bad micro-batch) and says so in the report.
+    /// after each micro-batch's targets, clipping, AdamW, EMA. A non-finite loss or gradient skips the update and
+    /// says so in the report: gradients are dropped, parameters, teacher and step count stay; a micro-batch with a
+    /// non-finite loss does not move the centers (earlier finite ones of the same step already did).
     /// </summary>
     public StepReport TrainStep(IReadOnlyList<TrainBatch> microBatches)
     {
