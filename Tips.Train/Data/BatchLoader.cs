@@ -70,12 +70,12 @@ public sealed class BatchLoader : IDisposable
         using var wake = cancel.Register(() => { lock (_lock) Monitor.PulseAll(_lock); });
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             (Batch? Batch, ExceptionDispatchInfo? Error) result;
-            while (!_ready.TryGetValue(_position, out result))
+            while (true)
             {
-                cancel.ThrowIfCancellationRequested();
                 ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_ready.TryGetValue(_position, out result)) break;
+                cancel.ThrowIfCancellationRequested();
                 Monitor.Wait(_lock);
             }
             // A failed batch stays in place: calling again reports the same failure instead of skipping data.

@@ -52,7 +52,7 @@ internal static class SceneCaptions
         var byX = objects.OrderBy(o => o.CenterX).ToArray();
         var s = new StringBuilder();
         s.Append(Counts[objects.Count]).Append(objects.Count == 1 ? " object on " : " objects on ").Append(ground)
-            .Append(" under a ").Append(sky).Append(": ");
+            .Append(" under ").Append("aeiou".Contains(sky[0]) ? "an " : "a ").Append(sky).Append(": ");
         for (int i = 0; i < byX.Length; i++)
         {
             if (i > 0) s.Append(i == byX.Length - 1 ? " and " : ", ");

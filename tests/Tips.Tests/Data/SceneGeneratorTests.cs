@@ -98,7 +98,10 @@ public sealed class SceneGeneratorTests(ITestOutputHelper output)
     [InlineData(ShapeKind.Square, 2.56)]
     [InlineData(ShapeKind.Diamond, 2.0)]
     [InlineData(ShapeKind.Ring, Math.PI * (1 - 0.55 * 0.55))]
-    [InlineData(ShapeKind.Triangle, 1.85 * 1.85 / 1.85)]
+    [InlineData(ShapeKind.Triangle, 1.85)]
+    [InlineData(ShapeKind.Star, 5 * 0.45 * 0.58778525229247314)] // 10 triangles of sides 1 and 0.45 at 36 degrees
+    [InlineData(ShapeKind.Cross, 2 * 0.6 * 1.9 - 0.6 * 0.6)]
+    [InlineData(ShapeKind.Hexagon, 2.598076211353316)] // 3 sqrt(3) / 2
     public void ShapeAreaMatchesItsGeometry(ShapeKind kind, double unitArea)
     {
         // A lone solid object drawn from a hand-made layout: its pixel count approximates the shape's area.
@@ -183,6 +186,7 @@ public sealed class SceneGeneratorTests(ITestOutputHelper output)
                 var b = scene.Objects.Single(o => o.Name == m.Groups[3].Value);
                 Assert.True(m.Groups[2].Value == "left of" ? a.CenterX < b.CenterX : a.Depth < b.Depth, $"seed {seed}: false relation \"{m.Value}\"");
             }
+            Assert.DoesNotContain(" a evening", caption);
             Assert.Equal(scene.Objects.Count, KindWords.Sum(k => Regex.Matches(caption, $@"\ba (large|small) (\w+ )?\w+ {k}\b").Count));
         }
     }
