@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tips.Kernels;
 
@@ -9,7 +9,7 @@ public sealed partial class CpuBackend
     private const long ParallelFlops = 1L << 22;
 
     /// <summary>256 selects the Vector256 micro-kernel (for tests on AVX-512 machines); 512 needs AVX-512.</summary>
-    internal int GemmVectorBits { get; init; } = Vector512.IsHardwareAccelerated ? 512 : 256;
+    internal int GemmVectorBits { get; init; } = Avx512F.IsSupported ? 512 : 256;
 
     public unsafe void Gemm(bool transA, bool transB, int m, int n, int k,
         float alpha, DeviceBuffer<float> a, int lda, long strideA,

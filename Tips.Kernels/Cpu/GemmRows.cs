@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Tips.Kernels;
 
@@ -10,6 +11,7 @@ internal static unsafe class GemmRows
 {
     [ThreadStatic] private static float[]? t_scratch;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(in GemmProblem p, int i, float* a, float* b, float* c, float* bias)
     {
         int n = p.N, k = p.K;
