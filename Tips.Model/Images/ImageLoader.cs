@@ -38,6 +38,8 @@ public static class ImageLoader
             ?? throw new TipsException($"{what}: not an image in a supported format (PNG, JPEG, BMP, GIF, WebP, TIFF, TGA, PBM)");
         long pixels = (long)info.Width * info.Height;
         if (info.Width <= 0 || info.Height <= 0) throw new TipsException($"{what}: invalid image size {info.Width}x{info.Height}");
+        // The (H, W, 3) float array must also fit in one .NET array, whatever limit the caller passed.
+        maxPixels = Math.Min(maxPixels, Array.MaxLength / 3);
         if (pixels > maxPixels) throw new TipsException($"{what}: {info.Width}x{info.Height} = {pixels} pixels exceeds the limit of {maxPixels}");
         EncodedImageCheck.EnsureComplete(data, format!, what);
 
