@@ -15,7 +15,7 @@ public sealed partial class CpuBackend
         var ob = Need(output, (long)batch * tokens * width, op, "output");
         var lb = lse is null ? null : Need(lse, (long)batch * heads * tokens, op, "lse");
         var keys = ValidKeys(keyMask, batch, tokens, op);
-        if (batch * tokens * heads * headDim == 0) return;
+        if ((long)batch * tokens * heads * headDim == 0) return;
         var fa = new FlashAttention(GemmVectorBits == 512, headDim);
 
         // Phase 1: per (b, h), K as transposed panels (scores) and V as row panels (P V), valid keys only.
@@ -106,7 +106,7 @@ public sealed partial class CpuBackend
         var gb = Need(dout, (long)batch * tokens * width, op, "dout");
         var db = Need(dqkv, (long)batch * tokens * ld, op, "dqkv");
         var keys = ValidKeys(keyMask, batch, tokens, op);
-        if (batch * tokens * heads * headDim == 0) return;
+        if ((long)batch * tokens * heads * headDim == 0) return;
         var fa = new FlashAttention(GemmVectorBits == 512, headDim);
         int bc = FlashAttention.Bc;
 
