@@ -39,7 +39,7 @@ public class EmbedCommandTests
         CliRun.RelL2(Expected["56x56/cls1"].Floats, cls1.Floats[64..128], 1e-4, "b.png");
         CliRun.RelL2(Expected["56x56/cls1"].Floats, cls1.Floats[128..], 1e-4, "d.png");
         CliRun.RelL2(Expected["56x56/cls2"].Floats, StateDict.LoadNpz(output)["cls2"].Floats[64..128], 1e-4, "b.png cls2");
-        Assert.False(File.Exists(EmbedSidecar.PathFor(output)));
+        Assert.False(Directory.Exists(EmbedSidecar.PathFor(output)));
     }
 
     [Fact]
@@ -56,8 +56,12 @@ public class EmbedCommandTests
         File.Delete(output);
         var sidecar = EmbedSidecar.Open(EmbedSidecar.PathFor(output), EmbedCommand.Identity(CliRun.Tiny("vision.npz"), 56, 56), 64);
         sidecar.Add("d.png", Enumerable.Repeat(7f, 64).ToArray(), Enumerable.Repeat(-7f, 64).ToArray());
+        sidecar.Save();
         sidecar.Add("a.png", full1[..64], full2[..64]);
         sidecar.Save();
+        Assert.Equal(2, Directory.GetFiles(EmbedSidecar.PathFor(output), "*.npz").Length);
+        // A batch file whose write never finished (a leftover temporary) is ignored.
+        File.WriteAllText(Path.Combine(EmbedSidecar.PathFor(output), "000002.npz.tmp-0123abcd"), "torn");
 
         var stdout = CliRun.Ok(Args(dir, output));
         Assert.Contains("embedded 1 new, 2 resumed, 1 skipped", stdout);
@@ -66,7 +70,7 @@ public class EmbedCommandTests
         CliRun.RelL2(full1[64..128], cls1[64..128], 1e-6, "b.png (encoded again)");
         Assert.All(cls1[128..], v => Assert.Equal(7f, v));
         Assert.All(CliRun.Floats(output, "cls2")[128..], v => Assert.Equal(-7f, v));
-        Assert.False(File.Exists(EmbedSidecar.PathFor(output)));
+        Assert.False(Directory.Exists(EmbedSidecar.PathFor(output)));
     }
 
     [Fact]
