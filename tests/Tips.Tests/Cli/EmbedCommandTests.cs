@@ -87,4 +87,30 @@ public class EmbedCommandTests
         Assert.Contains("another model", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void RetrieveRanksTheFolderForAQuery()
+    {
+        using var run = new CliRun();
+        var dir = Folder(run);
+        var (code, stdout, stderr) = CliRun.Run(["retrieve", .. CliRun.Both, "--images", dir, "--query", "a photo of a cat", "--top", "2"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("skipping c.png", stderr);
+        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, rows.Length);
+        Assert.StartsWith("   1", rows[0]);
+        // b.png and d.png are the same image: equal scores, listed in name order.
+        var names = rows.Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]).ToArray();
+        var scores = rows.Select(r => double.Parse(r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        using var tips = Tips.Model.TipsPipeline.Load(CliRun.Tiny("vision.npz"), CliRun.Tiny("text.npz"), CliRun.Tiny("tokenizer.model"),
+            configPath: CliRun.Tiny("config.json"), device: "cpu");
+        var text = tips.EncodeText(["a photo of a cat"]).Embeddings;
+        double Score(string file) => Tips.Model.Embeddings.Cosine(tips.EncodeImage(Path.Combine(dir, file)).Cls1, text, tips.Width)[0][0];
+        var expected = new[] { ("a.png", Score("a.png")), ("b.png", Score("b.png")) }.OrderByDescending(e => e.Item2).ToArray();
+        Assert.Equal(expected[0].Item1, names[0]);
+        Assert.Equal(expected[0].Item2, scores[0], 4);
+        // Second: b.png after a.png, or its copy d.png (a tie, names in order) after b.png.
+        Assert.Equal(expected[0].Item1 == "a.png" ? "b.png" : "d.png", names[1]);
+        Assert.Equal(expected[0].Item1 == "a.png" ? expected[1].Item2 : expected[0].Item2, scores[1], 4);
+    }
 }
