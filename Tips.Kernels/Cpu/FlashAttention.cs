@@ -7,9 +7,10 @@ namespace Tips.Kernels;
 /// Legend: N tokens, Nv valid keys, Dh head dim, Dp = Dh rounded up to the micro-kernel width NR.
 /// Operand layouts for the MR x NR micro-kernel (C = alpha A B + beta C over kc):
 /// "column panels" [kc][MR] for A, "row panels" [kc][NR] for B.
-/// Versions (B=1, N=1026, H=12, Dh=64, 2 shared cores, 6x16 AVX2 tiles): a per-query loop of dot products and
-/// axpys ran 8.2x the time of its two GEMMs (QK^T, PV through Gemm); this tiled version 0.9-1.1x (forward) and
-/// 1.3x its five GEMM-sized products (backward).
+/// Versions (B=1, N=1026, H=12, Dh=64, 2 shared cores, 6x16 AVX2 tiles, best of several runs under heavy load):
+/// a per-query loop of dot products and axpys ran 8.2x the time of its two GEMMs (QK^T, PV through Gemm);
+/// this tiled version 0.9-1.1x against the first packed Gemm, 1.3-1.6x against the later aligned Gemm (forward;
+/// the exp of each score tile is roughly a third of the work), and 1.1-1.9x its five GEMM-sized products (backward).
 /// </summary>
 internal sealed unsafe class FlashAttention
 {
