@@ -89,6 +89,8 @@ public static class TrainCommand
         }
         else
         {
+            if (File.Exists(checkpoint))
+                throw new TipsException($"{outDir} already holds a run ({CheckpointFile}); continue it with --resume or train into another folder");
             trainer.InitializeFrom(initVision is null ? null : StateDict.Load(initVision), initText is null ? null : StateDict.Load(initText));
             AtomicFile.Write(resolvedPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(run.ToJson())));
         }

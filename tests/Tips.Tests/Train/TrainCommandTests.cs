@@ -166,6 +166,8 @@ public sealed class TrainCommandTests : IDisposable
         var e = Assert.Throws<TipsException>(() => Train(null, "--config", run, "--out", Path.Combine(_dir, "ft2"), "--init-vision", text));
         Assert.Contains("cls_token", e.Message);
         Assert.Throws<UsageException>(() => Train(null, "--config", run, "--out", dir, "--resume", "--init-text", text));
+        e = Assert.Throws<TipsException>(() => Train(null, "--config", run, "--out", dir));
+        Assert.Contains("already holds a run", e.Message);
     }
 
     [Fact]
