@@ -22,6 +22,9 @@ public static class Program
         PcaCommand.Spec,
         SegmentCommand.Spec,
         EmbedCommand.Spec,
+        EvalCommand.Spec,
+        DemoCommand.Spec,
+        AblateCommand.Spec,
     ];
 
     public static int Main(string[] args) => Execute(args, Console.Out, Console.Error);

@@ -74,6 +74,13 @@ public static class TrainCommand
             if (trainer.Step % run.CheckpointEvery == 0 && !r.Skipped) trainer.SaveCheckpoint(checkpoint, extra());
         }
         trainer.SaveCheckpoint(checkpoint, extra());
+        SaveTowers(trainer, outDir);
+        return 0;
+    }
+
+    /// <summary>The student's towers in the release layout: OUT/vision.safetensors and OUT/text.safetensors.</summary>
+    public static void SaveTowers(TipsTrainer trainer, string outDir)
+    {
         trainer.Vision.Parameters.ToStateDict("vision").Save(Path.Combine(outDir, "vision.safetensors"));
         var text = trainer.Text.Parameters.ToStateDict("text");
         // The zero-shot divisor of the release is the web contrastive temperature tau = 1 / exp(log(1/tau)).
@@ -81,7 +88,6 @@ public static class TrainCommand
         foreach (var (key, a) in text)
             withTemperature.Add(key, key == "temperature" ? NdArray.FromFloats([MathF.Exp(-trainer.LogInvTauWeb.ToHost()[0])], []) : a);
         withTemperature.Save(Path.Combine(outDir, "text.safetensors"));
-        return 0;
     }
 
     /// <summary>A loader batch (B, M, L, L, 3 locals; caption strings) as the trainer's (M, B, L, L, 3) locals and token ids.</summary>
