@@ -17,7 +17,7 @@ internal static class DemoCommand
         usage: tips demo [--out DIR] [--minutes N] [--steps S] [--batch B] [--probe-images N] [--test-images N] [--device D]
 
         From nothing: generates scenes (shapes with class and depth maps, web and synthetic captions), writes a tokenizer
-        for their words, trains a tiny TIPS (48 px scenes, patch 8, width 48, 2 blocks; the full recipe: both captions
+        for their words, trains a tiny TIPS (48 px scenes, patch 6, width 48, 2 blocks; the full recipe: both captions
         with dual CLS, self-distillation, masked-patch loss) for S steps (default 400) or N minutes (default 6), whichever
         comes first, then evaluates it on held-out scenes (tips eval's protocols) and writes into DIR (default demo/):
           metrics.md, metrics.json   the metrics table with chance levels

@@ -20,7 +20,7 @@ public sealed record TinyRunOptions
     public int LocalCrops { get; init; } = 2;
     public int Width { get; init; } = 48;
     public int Depth { get; init; } = 2;
-    public int PatchSize { get; init; } = 8;
+    public int PatchSize { get; init; } = 6;
     public long TrainScenes { get; init; } = 100_000;
     public ulong DataSeed { get; init; }
     /// <summary>Training stops after this long even if steps remain (the schedules are then cut short).</summary>
