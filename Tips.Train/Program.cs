@@ -23,6 +23,9 @@ public static class Program
         SegmentCommand.Spec,
         EmbedCommand.Spec,
         Training.TrainCommand.Spec,
+        EvalCommand.Spec,
+        DemoCommand.Spec,
+        AblateCommand.Spec,
     ];
 
     public static int Main(string[] args) => Execute(args, Console.Out, Console.Error);

@@ -176,7 +176,7 @@ public static class TrainCommand
             io.Out.WriteLine($"stopped at step {trainer.Step} (--until): checkpoint in {checkpoint}");
             return 0;
         }
-        ExportTowers(trainer, outDir);
+        SaveTowers(trainer, outDir);
         io.Out.WriteLine($"finished: {checkpoint}, {Path.Combine(outDir, "vision.safetensors")}, {Path.Combine(outDir, "text.safetensors")}, {Path.Combine(outDir, MetricsLog.FileName)}, {Path.Combine(outDir, CurveFile)}");
         return 0;
     }
@@ -205,7 +205,8 @@ public static class TrainCommand
         }
     }
 
-    private static void ExportTowers(TipsTrainer trainer, string outDir)
+    /// <summary>The student's towers in the release layout: OUT/vision.safetensors and OUT/text.safetensors.</summary>
+    public static void SaveTowers(TipsTrainer trainer, string outDir)
     {
         trainer.Vision.Parameters.ToStateDict("vision").Save(Path.Combine(outDir, "vision.safetensors"));
         var text = trainer.Text.Parameters.ToStateDict("text");

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using Tips.Kernels;
+using Tips.Model;
+using Tips.Model.Config;
+using Tips.Model.Text;
+using Tips.Train.Data;
+using Tips.Train.Training;
+
+namespace Tips.Train.Eval;
+
+/// <summary>Data and size settings of a tiny training run on generated scenes.</summary>
+public sealed record TinyRunOptions
+{
+    public int Steps { get; init; } = 400;
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Scene and global-crop size; a multiple of the patch size.</summary>
+    public int ImageSize { get; init; } = 48;
+    public int LocalSize { get; init; } = 24;
+    public int LocalCrops { get; init; } = 2;
+    public int Width { get; init; } = 48;
+    public int Depth { get; init; } = 2;
+    public int PatchSize { get; init; } = 6;
+    public long TrainScenes { get; init; } = 100_000;
+    public ulong DataSeed { get; init; }
+    /// <summary>Training stops after this long even if steps remain (the schedules are then cut short).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+}
+
+/// <summary>
+/// Trains a tiny TIPS on generated scenes with the project's trainer and writes what the evaluation loads:
+/// DIR/config.json, tokenizer.model (<see cref="SceneTokenizer"/>), vision.safetensors and text.safetensors.
+/// </summary>
+public static class TinyRun
+{
+    public const string ConfigFile = "config.json", TokenizerFile = "tokenizer.model", VisionFile = "vision.safetensors", TextFile = "text.safetensors";
+
+    /// <summary>The tiny model: max_len 64 because the tokenizer pads to the release's 64.</summary>
+    public static TipsConfig Config(TinyRunOptions run, int vocab) => new(
+        new VisionConfig(run.Width, run.Depth, 2, 2 * run.Width, FfnKind.Mlp, run.PatchSize, run.ImageSize / run.PatchSize),
+        new TextConfig(run.Width, run.Depth, 2, 2 * run.Width, vocab, TipsTokenizer.DefaultMaxLength));
+
+    /// <summary>The full recipe with head sizes and a learning rate fit for a model this small.</summary>
+    public static TrainOptions Options(int steps, int seed) => new()
+    {
+        HeadHidden = 128,
+        HeadBottleneck = 32,
+        Prototypes = 256,
+        TotalSteps = steps,
+        WarmupSteps = Math.Max(1, steps / 10),
+        LearningRate = 5e-3f,
+        MinLearningRate = 1e-4f,
+        WeightDecayStart = 0.05f,
+        WeightDecayEnd = 0.05f,
+        FreezeLastLayerSteps = steps / 20,
+        Seed = seed,
+    };
+
+    /// <summary>Trains and writes the model files into <paramref name="dir"/>; progress goes to <paramref name="progress"/>. Returns the steps done.</summary>
+    public static int Train(IBackend backend, TinyRunOptions run, TrainOptions options, string dir, TextWriter progress)
+    {
+        if (run.ImageSize % run.PatchSize != 0 || run.LocalSize % run.PatchSize != 0)
+            throw new TipsException($"image size {run.ImageSize} and local size {run.LocalSize} must be multiples of the patch size {run.PatchSize}");
+        Directory.CreateDirectory(dir);
+        string tokenizerPath = Path.Combine(dir, TokenizerFile);
+        File.WriteAllBytes(tokenizerPath, SceneTokenizer.Build());
+        var tokenizer = TipsTokenizer.Load(tokenizerPath);
+        var config = Config(run, tokenizer.Model.VocabSize);
+        config.Save(Path.Combine(dir, ConfigFile));
+
+        using var trainer = new TipsTrainer(backend, config, options with { TotalSteps = run.Steps });
+        var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize), Split.Train, run.TrainScenes);
+        var augment = AugmentOptions.Default(run.ImageSize, run.LocalSize, run.LocalCrops);
+        using var loader = new BatchLoader(source, new LoaderOptions(run.BatchSize, augment, run.DataSeed));
+        var clock = Stopwatch.StartNew();
+        StepReport? last = null;
+        while (trainer.Step < run.Steps && !(clock.Elapsed > run.TimeLimit))
+        {
+            last = trainer.TrainStep([TrainCommand.ToTrainBatch(loader.Next(), tokenizer)]);
+            Draw(progress, trainer.Step, run.Steps, clock.Elapsed, last);
+        }
+        progress.WriteLine();
+        if (trainer.Step < run.Steps)
+            progress.WriteLine($"time limit reached after {trainer.Step} of {run.Steps} steps (schedules cut short)");
+        TrainCommand.SaveTowers(trainer, dir);
+        return trainer.Step;
+    }
+
+    private static void Draw(TextWriter w, int step, int total, TimeSpan elapsed, StepReport r)
+    {
+        const int cells = 30;
+        int filled = (int)((long)step * cells / total);
+        var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / step * (total - step));
+        w.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r[{new string('#', filled)}{new string('.', cells - filled)}] step {step}/{total}  loss {r.Loss,7:F3}  {elapsed:mm\\:ss} elapsed, eta {eta:mm\\:ss}"));
+        w.Flush();
+    }
+}
