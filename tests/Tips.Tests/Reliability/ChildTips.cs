@@ -49,10 +49,18 @@ public static class ChildTips
         lock (output) return (p.ExitCode, output.ToString());
     }
 
-    /// <summary>Starts tips and SIGKILLs it after <paramref name="delay"/>; true when it finished on its own first (exit 0).</summary>
-    public static bool RunOrKill(TimeSpan delay, params string[] args)
+    /// <summary>Starts tips and SIGKILLs it <paramref name="delay"/> after <paramref name="ready"/> (polled with the
+    /// stdout so far) first holds; true when it finished on its own first (exit 0).</summary>
+    public static bool RunOrKill(TimeSpan delay, Func<string, bool> ready, params string[] args)
     {
         using var p = Start(args);
+        var output = Outputs.TryGetValue(p, out var o) ? o : throw new InvalidOperationException("no output");
+        while (!p.HasExited)
+        {
+            lock (output)
+                if (ready(output.ToString())) break;
+            Thread.Sleep(2);
+        }
         if (p.WaitForExit(delay))
         {
             p.WaitForExit();

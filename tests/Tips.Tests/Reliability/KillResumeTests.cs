@@ -10,7 +10,7 @@ namespace Tips.Tests.Reliability;
 /// </summary>
 public sealed class KillResumeTests : IDisposable
 {
-    private const int Steps = 24;
+    private const int Steps = 40, Images = 60;
     private readonly string _dir = Directory.CreateTempSubdirectory("tips-kill-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -55,8 +55,12 @@ public sealed class KillResumeTests : IDisposable
                 Assert.Equal(0, ChildTips.Run(TimeSpan.FromMinutes(3), args));
                 break;
             }
-            // Between process start-up and a full run, so that kills land in start-up, steps and checkpoint writes.
-            finished = ChildTips.RunOrKill(TimeSpan.FromSeconds(whole * (0.25 + 0.5 * rng.NextDouble())), args);
+            // Mostly within the first steps of the attempt (each step writes a checkpoint), sometimes during start-up
+            // and checkpoint loading.
+            int lines = rng.Next(2);
+            finished = rng.Next(6) == 0
+                ? ChildTips.RunOrKill(TimeSpan.FromSeconds(whole * 0.3 * rng.NextDouble()), _ => true, args)
+                : ChildTips.RunOrKill(TimeSpan.FromMilliseconds(rng.Next(150)), o => o.Count(c => c == '\n') >= lines, args);
             if (finished) break;
             kills++;
             if (File.Exists(checkpoint)) StateDict.Load(checkpoint);
@@ -79,7 +83,7 @@ public sealed class KillResumeTests : IDisposable
         string images = Path.Combine(_dir, "images");
         Directory.CreateDirectory(images);
         var rng = new Random(5);
-        for (int i = 0; i < 24; i++)
+        for (int i = 0; i < Images; i++)
         {
             using var img = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(56, 56);
             for (int y = 0; y < 56; y++)
@@ -88,7 +92,7 @@ public sealed class KillResumeTests : IDisposable
         }
         string[] Args(string output) =>
             ["embed", "--vision", Path.Combine(Paths.Tiny, "vision.npz"), "--config", Path.Combine(Paths.Tiny, "config.json"),
-             "--images", images, "--out", output, "--batch", "2", "--device", "cpu"];
+             "--images", images, "--out", output, "--batch", "1", "--device", "cpu"];
         string straight = Path.Combine(_dir, "straight.npz"), killed = Path.Combine(_dir, "killed.npz");
         var clock = Stopwatch.StartNew();
         Assert.Equal(0, ChildTips.Run(TimeSpan.FromMinutes(3), Args(straight)));
@@ -98,19 +102,21 @@ public sealed class KillResumeTests : IDisposable
         int kills = 0, done = 0;
         for (int attempt = 0; kills < Kills / 2 && attempt < 2 * Kills; attempt++)
         {
-            if (ChildTips.RunOrKill(TimeSpan.FromSeconds(whole * (0.3 + 0.6 * rng.NextDouble())), Args(killed))) break;
+            // Once the first batch of the attempt is saved, so that kills land between and inside sidecar writes.
+            var saved = File.GetLastWriteTimeUtc(sidecar);
+            if (ChildTips.RunOrKill(TimeSpan.FromMilliseconds(rng.Next(200)), _ => File.GetLastWriteTimeUtc(sidecar) != saved, Args(killed))) break;
             kills++;
             int rows = File.Exists(sidecar) ? StateDict.LoadNpz(sidecar)["cls1"].Shape[0] : 0;
             Assert.True(rows >= done, $"kill {kills}: the partial results shrank from {done} to {rows} images");
             done = rows;
         }
-        if (File.Exists(killed + ".files.txt") && !File.Exists(sidecar)) done = 24;
+        if (File.Exists(killed + ".files.txt") && !File.Exists(sidecar)) done = Images;
         else
         {
             var (code, output) = ChildTips.RunWithOutput(TimeSpan.FromMinutes(3), Args(killed));
             Assert.Equal(0, code);
             // Exactly the images not finished before the last kill are encoded again.
-            Assert.Contains($"embedded {24 - done} new, {done} resumed, 0 skipped", output);
+            Assert.Contains($"embedded {Images - done} new, {done} resumed, 0 skipped", output);
         }
         Assert.Equal(File.ReadAllText(straight + ".files.txt"), File.ReadAllText(killed + ".files.txt"));
         var a = StateDict.LoadNpz(straight);
