@@ -1,5 +1,6 @@
 """Writes the hostile-input corpus beside this script (python3 make_corpus.py). Every file must be rejected
-with one TipsException by the loader its extension names (CorpusTests); names say what each one tries."""
+with one TipsException by the loader its extension names (CorpusTests); names say what each one tries.
+Files named *_fuzz_* are mutants found by scripts/fuzz.sh (bugs since fixed), committed as they were found."""
 import json, os, struct, zlib
 
 here = os.path.dirname(os.path.abspath(__file__))
