@@ -22,6 +22,7 @@ public static class Program
         PcaCommand.Spec,
         SegmentCommand.Spec,
         EmbedCommand.Spec,
+        Training.TrainCommand.Spec,
     ];
 
     public static int Main(string[] args) => Execute(args, Console.Out, Console.Error);
@@ -61,7 +62,6 @@ public static class Program
             stdout.Write(Usage);
             return 0;
         }
-        if (args[0] == "train") return Training.TrainCommand.Run(args, stdout);
         var command = Commands.FirstOrDefault(c => c.Name == args[0])
             ?? throw new UsageException($"unknown command '{args[0]}' (see tips --help)");
         var parsed = Args.Parse(command, args[1..]);
@@ -101,7 +101,6 @@ public static class Program
 
         commands:
         {string.Join("\n", Commands.Select(c => $"  {c.Name,-14} {c.Summary}"))}
-          train          train a TIPS model (tips train --config run.json --out RUN_DIR [--resume])
 
         Every command takes --device auto|cpu|cuda|opencl|ilgpu-cpu (default auto) and --help.
         Model commands take --variant (e.g. B/14) or --config C.json for the number of heads; without them an

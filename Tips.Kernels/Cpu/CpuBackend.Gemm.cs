@@ -3,6 +3,9 @@ using System.Runtime.Intrinsics.X86;
 namespace Tips.Kernels;
 
 // Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
+// Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0; otherwise GemmDriver (packed panels,
+// GemmMicroKernels 8x32 AVX-512 or 6x16 AVX2), on all cores from 4 MFLOP per entry, else one thread per entry.
+// Measured on the 2-core AVX-512 machine under heavy shared load (bench/run.sh): see bench/results/*-cpu.json.
 public sealed partial class CpuBackend
 {
     // Below this many flops per call the thread hand-off costs more than it saves.

@@ -12,7 +12,9 @@ public sealed partial class CpuBackend : IBackend
 
     public string Name => "cpu";
 
-    public string Device => $"{Environment.ProcessorCount} cores, {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "AVX2" : "scalar")}";
+    // Avx512F rather than Vector512.IsHardwareAccelerated: .NET reports false on CPUs that downclock under 512-bit
+    // code, but the GEMM and attention kernels use AVX-512 explicitly where it exists.
+    public string Device => $"{Environment.ProcessorCount} cores, {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "AVX2" : "scalar")}";
 
     public long BytesAllocated => Interlocked.Read(ref _bytes);
 

@@ -7,9 +7,10 @@ namespace Tips.Kernels;
 /// Legend: N tokens, Nv valid keys, Dh head dim, Dp = Dh rounded up to the micro-kernel width NR.
 /// Operand layouts for the MR x NR micro-kernel (C = alpha A B + beta C over kc):
 /// "column panels" [kc][MR] for A, "row panels" [kc][NR] for B.
-/// Versions (B=1, N=1026, H=12, Dh=64, 2 shared cores, 6x16 AVX2 tiles): a per-query loop of dot products and
-/// axpys ran 8.2x the time of its two GEMMs (QK^T, PV through Gemm); this tiled version 0.9-1.1x (forward) and
-/// 1.3x its five GEMM-sized products (backward).
+/// Versions (B=1, N=1026, H=12, Dh=64, 2 shared cores, 6x16 AVX2 tiles, best of several runs under heavy load):
+/// a per-query loop of dot products and axpys ran 8.2x the time of its two GEMMs (QK^T, PV through Gemm);
+/// this tiled version 0.9-1.1x against the first packed Gemm, 1.3-1.6x against the later aligned Gemm (forward;
+/// the exp of each score tile is roughly a third of the work), and 1.1-1.9x its five GEMM-sized products (backward).
 /// </summary>
 internal sealed unsafe class FlashAttention
 {
@@ -41,6 +42,17 @@ internal sealed unsafe class FlashAttention
     {
         if (_wide) GemmMicroKernels.Kernel8x32(kc, a, b, c, ldc, alpha, beta);
         else GemmMicroKernels.Kernel6x16(kc, a, b, c, ldc, alpha, beta);
+    }
+
+    /// <summary>
+    /// Pinned scratch of at least <paramref name="floats"/> floats; returns a 64-byte aligned pointer into it, so
+    /// packed panels and tiles start on cache lines. The caller keeps <paramref name="owner"/> alive while in use.
+    /// </summary>
+    public static float* Scratch(int floats, out float[] owner)
+    {
+        owner = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+        nint p = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(owner));
+        return (float*)((p + 63) & ~(nint)63);
     }
 
     /// <summary>Keys padded to whole key blocks plus one MR panel (tiles may run past the last valid key).</summary>

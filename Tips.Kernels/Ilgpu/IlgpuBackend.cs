@@ -42,8 +42,8 @@ public sealed partial class IlgpuBackend : IBackend
     public string Device => $"{_accelerator.Name} ({_accelerator.AcceleratorType}, warp {_accelerator.WarpSize}, " +
                             $"{_accelerator.MemorySize / (1 << 20)} MiB)";
 
-    /// <summary>Group and tile sizes the ops launch with; tests shrink them for the emulator.</summary>
-    internal LaunchShape Shape { get; set; }
+    /// <summary>Group and tile sizes the ops launch with (tiny ones on the emulator).</summary>
+    internal LaunchShape Shape { get; }
 
     internal int WarpSize => _accelerator.WarpSize;
 

@@ -1,7 +1,9 @@
 using Tips.Kernels;
 using Tips.Model.Checkpoints;
 using Tips.Model.Config;
+using Tips.Model.Images;
 using Tips.Model.Tensors;
+using Tips.Model.Text;
 
 namespace Tips.Model.Towers;
 
@@ -20,13 +22,19 @@ public sealed class TipsModel(VisionTower vision, TextTower text) : IDisposable
 
     public IBackend Backend => Vision.Parameters.Items[0].Value.Backend;
 
-    /// <summary>Loads the released pair of files (<c>*_vision.npz</c>, <c>*_text.npz</c>, or .safetensors) strictly.</summary>
-    public static TipsModel Load(IBackend backend, string visionPath, string textPath, TipsConfig config)
+    /// <summary>
+    /// Loads the released pair of files (<c>*_vision.npz</c>, <c>*_text.npz</c>, or .safetensors) strictly. Without a
+    /// config, sizes are read off the shapes and heads come from the official variant of that size (or <paramref name="heads"/>).
+    /// </summary>
+    public static TipsModel Load(IBackend backend, string visionPath, string textPath, TipsConfig? config = null, int? heads = null)
     {
-        var vision = VisionTower.Load(backend, StateDict.Load(visionPath), config.Vision);
+        var visionState = StateDict.Load(visionPath);
+        var textState = StateDict.Load(textPath);
+        config ??= ConfigInference.Infer(visionState, textState, heads);
+        var vision = VisionTower.Load(backend, visionState, config.Vision);
         try
         {
-            return new TipsModel(vision, TextTower.Load(backend, StateDict.Load(textPath), config.Text));
+            return new TipsModel(vision, TextTower.Load(backend, textState, config.Text));
         }
         catch
         {
@@ -46,6 +54,18 @@ public sealed class TipsModel(VisionTower vision, TextTower text) : IDisposable
         var o = Vision.Forward(tape, images);
         return new ImageFeatures(o.Cls1.ToHost(), o.Cls2.ToHost(), o.PatchTokens.ToHost(),
             batch, o.PatchTokens.Shape[1], o.PatchTokens.Shape[2], Vision.Config.Width);
+    }
+
+    /// <summary>Encodes one image (H and W multiples of the patch size; see <see cref="ImagePreprocess"/> to resize).</summary>
+    public ImageFeatures EncodeImage(RgbImage image) => EncodeImages(image.Pixels, 1, image.Height, image.Width);
+
+    /// <summary>Embeds tokenized texts (<see cref="TipsTokenizer.Encode"/>) to (B, D) raw embeddings.</summary>
+    public float[] EncodeTexts(TokenBatch tokens)
+    {
+        int batch = tokens.Ids.GetLength(0);
+        var ids = new int[tokens.Ids.Length];
+        Buffer.BlockCopy(tokens.Ids, 0, ids, 0, ids.Length * sizeof(int));
+        return EncodeTexts(ids, batch);
     }
 
     /// <summary>Embeds <paramref name="batch"/> padded id sequences (id 0 = padding) to (B, D) raw embeddings.</summary>

@@ -12,8 +12,8 @@ internal static class EmbedCommand
 
         Encodes every file in DIR (sorted by name; hidden files ignored) in batches of N (default 8) and writes
         cls1 (n, D) and cls2 (n, D), raw, to OUT, and the file names in row order to OUT.files.txt. Unreadable
-        files are skipped and listed. After each batch the results so far go to OUT.partial.npz (atomically): an
-        interrupted run started again continues there without redoing finished files; the sidecar is removed at
+        files are skipped and listed. Each finished batch is saved (atomically) in the folder OUT.partial: an
+        interrupted run started again continues there without redoing finished files; the folder is removed at
         the end. Progress is shown on stderr.
 
         example:
@@ -75,7 +75,7 @@ internal static class EmbedCommand
             { "cls2", NdArray.FromFloats(cls2, [order.Length, d]) },
         }.SaveNpz(output);
         CliFiles.WriteText(listing, string.Concat(order.Select(n => n + "\n")));
-        File.Delete(sidecarPath);
+        sidecar.Delete();
         io.Out.WriteLine($"embedded {todo.Length - skipped.Count} new, {resumed} resumed, {skipped.Count} skipped -> {output} ({order.Length} rows), {listing}");
         foreach (var s in skipped) io.Out.WriteLine($"skipped: {Path.GetFileName(s)}");
         return 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Tips.Model;
 using Tips.Model.Checkpoints;
@@ -5,65 +6,98 @@ using Tips.Model.Checkpoints;
 namespace Tips.Train.Cli;
 
 /// <summary>
-/// Partial results of <c>tips embed</c> (<c>&lt;out&gt;.partial.npz</c>), rewritten atomically after each batch: cls1 and
-/// cls2 rows, the file names of those rows and the identity of the model and input size that produced them, all in
-/// one file so a crash never leaves rows and names out of step. Strings are stored as UTF-8 bytes (u1 arrays).
+/// Partial results of <c>tips embed</c>: a folder <c>&lt;out&gt;.partial</c> that gains one npz per finished batch,
+/// each written atomically (temporary file + rename) and complete in itself: cls1 and cls2 rows, the file names of
+/// those rows and the identity of the model and input size that produced them. A crash loses at most the batch in
+/// flight, and saving costs one batch, not everything so far. Strings are stored as UTF-8 bytes (u1 arrays).
 /// </summary>
-internal sealed class EmbedSidecar(string path, string identity, int width)
+internal sealed class EmbedSidecar
 {
+    private readonly string identity;
+    private readonly int width;
     private readonly List<string> names = [];
     private readonly List<float> cls1 = [];
     private readonly List<float> cls2 = [];
+    private int saved;
+    private int nextFile;
 
-    public string Path { get; } = path;
+    private EmbedSidecar(string path, string identity, int width)
+    {
+        Path = path;
+        this.identity = identity;
+        this.width = width;
+    }
 
-    public int Count => names.Count;
+    public string Path { get; }
 
     public IReadOnlyList<string> Names => names;
 
-    public static string PathFor(string output) => output + ".partial.npz";
+    public static string PathFor(string output) => output + ".partial";
 
-    /// <summary>The sidecar at <paramref name="path"/> if it exists, else an empty one; a sidecar from another
-    /// model or input size is an error rather than silently mixed in.</summary>
+    /// <summary>The partial results at <paramref name="path"/> if any, else an empty set; results from another
+    /// model or input size are an error rather than silently mixed in.</summary>
     public static EmbedSidecar Open(string path, string identity, int width)
     {
         var sidecar = new EmbedSidecar(path, identity, width);
-        if (!File.Exists(path)) return sidecar;
-        var state = StateDict.LoadNpz(path);
-        foreach (var key in new[] { "identity", "names", "cls1", "cls2" })
-            if (!state.Contains(key)) throw new TipsException($"{path}: not a tips embed sidecar (no '{key}'); delete it to start over");
-        if (Text(state["identity"]) != identity)
-            throw new TipsException($"{path}: partial results from another model or input size ({Text(state["identity"])}); delete it to start over");
-        var rows = Text(state["names"]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var c1 = state["cls1"];
-        var c2 = state["cls2"];
-        if (c1.Shape.Length != 2 || c1.Shape[0] != rows.Length || c1.Shape[1] != width || !c2.Shape.SequenceEqual(c1.Shape))
-            throw new TipsException($"{path}: {rows.Length} names but cls1 {NdArray.ShapeString(c1.Shape)}, cls2 {NdArray.ShapeString(c2.Shape)} (width {width}); delete it to start over");
-        sidecar.names.AddRange(rows);
-        sidecar.cls1.AddRange(c1.Floats);
-        sidecar.cls2.AddRange(c2.Floats);
+        if (File.Exists(path)) throw new TipsException($"{path} is a file, expected a folder of partial results; delete it to start over");
+        if (!Directory.Exists(path)) return sidecar;
+        var files = Directory.GetFiles(path).Where(f => f.EndsWith(".npz", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        foreach (var file in files)
+        {
+            var state = StateDict.LoadNpz(file);
+            foreach (var key in new[] { "identity", "names", "cls1", "cls2" })
+                if (!state.Contains(key)) throw new TipsException($"{file}: not a tips embed batch (no '{key}'); delete {path} to start over");
+            if (Text(state["identity"]) != identity)
+                throw new TipsException($"{file}: partial results from another model or input size ({Text(state["identity"])}); delete {path} to start over");
+            var rows = Text(state["names"]).Split('\n');
+            var c1 = state["cls1"];
+            var c2 = state["cls2"];
+            if (c1.Shape.Length != 2 || c1.Shape[0] != rows.Length || c1.Shape[1] != width || !c2.Shape.SequenceEqual(c1.Shape))
+                throw new TipsException($"{file}: {rows.Length} names but cls1 {NdArray.ShapeString(c1.Shape)}, cls2 {NdArray.ShapeString(c2.Shape)} (width {width}); delete {path} to start over");
+            sidecar.names.AddRange(rows);
+            sidecar.cls1.AddRange(c1.Floats);
+            sidecar.cls2.AddRange(c2.Floats);
+        }
+        sidecar.saved = sidecar.names.Count;
+        sidecar.nextFile = files.Length;
         return sidecar;
     }
 
     public void Add(string name, ReadOnlySpan<float> rowCls1, ReadOnlySpan<float> rowCls2)
     {
+        if (name.Contains('\n')) throw new TipsException($"file name with a line break cannot be recorded: {name.ReplaceLineEndings(" ")}");
         names.Add(name);
         cls1.AddRange(rowCls1);
         cls2.AddRange(rowCls2);
     }
 
-    /// <summary>Row <paramref name="i"/> of cls1 and cls2.</summary>
+    /// <summary>(cls1, cls2) of row <paramref name="i"/>.</summary>
     public (float[] Cls1, float[] Cls2) Row(int i) =>
         (cls1.GetRange(i * width, width).ToArray(), cls2.GetRange(i * width, width).ToArray());
 
-    public void Save() =>
-        new StateDict(Path)
+    /// <summary>Writes the rows added since the last save as the next batch file.</summary>
+    public void Save()
+    {
+        int count = names.Count - saved;
+        if (count == 0) return;
+        Directory.CreateDirectory(Path);
+        var file = System.IO.Path.Combine(Path, nextFile.ToString("D6", CultureInfo.InvariantCulture) + ".npz");
+        new StateDict(file)
         {
             { "identity", Bytes(identity) },
-            { "names", Bytes(string.Join('\n', names)) },
-            { "cls1", NdArray.FromFloats(cls1.ToArray(), [names.Count, width]) },
-            { "cls2", NdArray.FromFloats(cls2.ToArray(), [names.Count, width]) },
-        }.SaveNpz(Path);
+            { "names", Bytes(string.Join('\n', names.Skip(saved))) },
+            { "cls1", NdArray.FromFloats(cls1.GetRange(saved * width, count * width).ToArray(), [count, width]) },
+            { "cls2", NdArray.FromFloats(cls2.GetRange(saved * width, count * width).ToArray(), [count, width]) },
+        }.SaveNpz(file);
+        saved = names.Count;
+        nextFile++;
+    }
+
+    /// <summary>Removes the partial results once the final output is written.</summary>
+    public void Delete()
+    {
+        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+    }
 
     private static NdArray Bytes(string s)
     {

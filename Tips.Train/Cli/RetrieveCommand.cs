@@ -46,6 +46,7 @@ internal static class RetrieveCommand
                 var cos = Embeddings.Cosine(cls2 ? f.Cls2 : f.Cls1, text, tips.Width);
                 ranked.AddRange(loaded.Select((l, i) => (Path.GetFileName(l.Path), cos[i][0])));
             }
+            if (ranked.Count == 0) throw new TipsException($"{args.Optional("--images")}: none of the {files.Length} files could be read as an image");
         }
         else
         {

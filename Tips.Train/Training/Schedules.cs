@@ -24,4 +24,7 @@ public static class Schedules
         double warm = o.TeacherTempWarmup * o.TotalSteps;
         return step >= warm ? o.TeacherTempEnd : (float)(o.TeacherTempStart + (o.TeacherTempEnd - o.TeacherTempStart) * step / warm);
     }
+
+    /// <summary>Whether distillation and masking are on at this step: always, or after the contrastive-only first part of a sequential run.</summary>
+    public static bool SelfSupervised(TrainOptions o, int step) => step >= (double)o.Sequential * o.TotalSteps;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tips.Kernels;
 using Tips.Model.Config;
 using Tips.Model.Nn;
@@ -127,10 +128,11 @@ public sealed partial class TipsTrainer : IDisposable
 
     /// <summary>
     /// Forward of one micro-batch: student terms on <paramref name="tape"/>, teacher under stop-gradient on
-    /// <paramref name="noGrad"/>. <paramref name="mask"/> (B, h*w) is used when the masked-patch loss is on.
+    /// <paramref name="noGrad"/>. <paramref name="mask"/> (B, h*w) is used when the masked-patch loss is on;
+    /// <paramref name="selfSupervised"/> false leaves out distillation (the contrastive phase of a sequential run).
     /// Does not touch the centers.
     /// </summary>
-    internal Losses Forward(Tape tape, Tape noGrad, TrainBatch batch, float[]? mask, float teacherTemp)
+    internal Losses Forward(Tape tape, Tape noGrad, TrainBatch batch, float[]? mask, float teacherTemp, bool selfSupervised = true)
     {
         var o = Options;
         int b = batch.Batch, d = Config.Vision.Width;
@@ -146,7 +148,7 @@ public sealed partial class TipsTrainer : IDisposable
             ? tape.Scale(tape.Add(clipWeb, clipSynthetic), 0.5f)
             : clipWeb ?? clipSynthetic!;
 
-        bool distill = o.Distill && batch.LocalCrops > 0 && o.DistillWeight != 0f;
+        bool distill = selfSupervised && o.Distill && batch.LocalCrops > 0 && o.DistillWeight != 0f;
         bool masked = o.MaskedPatches && mask is not null && o.MaskWeight != 0f;
         Tensor? distillLoss = null, maskLoss = null, teacherCls = null, teacherPatches = null;
         if (!distill && !masked) return new Losses(total, clipWeb, clipSynthetic, null, null, null, null);
@@ -182,6 +184,8 @@ public sealed partial class TipsTrainer : IDisposable
     /// after each micro-batch's targets, clipping, AdamW, EMA. A non-finite loss or gradient skips the update and
     /// says so in the report: gradients are dropped, parameters, teacher and step count stay; a micro-batch with a
     /// non-finite loss does not move the centers (earlier finite ones of the same step already did).
+    /// In a sequential run (<see cref="TrainOptions.Sequential"/>) the first steps train the contrastive losses only.
+    /// The report carries the wall time of the forward passes, the backward passes and the optimiser (clip, AdamW, EMA).
     /// </summary>
     public StepReport TrainStep(IReadOnlyList<TrainBatch> microBatches)
     {
@@ -190,19 +194,24 @@ public sealed partial class TipsTrainer : IDisposable
             throw new Tips.Model.TipsException($"train step: {microBatches.Count} micro-batches, accumulation_steps is {o.AccumulationSteps}");
         int step = Step;
         float tauT = Schedules.TeacherTemp(o, step);
+        bool selfSupervised = Schedules.SelfSupervised(o, step);
         var sums = new double[5];
         bool skipped = false;
+        long forward = 0, backward = 0;
+        long start = Stopwatch.GetTimestamp();
         Optimizer.ZeroGrad();
         foreach (var batch in microBatches)
         {
             batch.Validate(Config.Vision.PatchSize);
             int grid = batch.GlobalSize / Config.Vision.PatchSize;
-            float[]? mask = o.MaskedPatches ? MaskGenerator.Create(Rng, o.MaskKind, o.MaskRatio, batch.Batch, grid, grid) : null;
+            float[]? mask = o.MaskedPatches && selfSupervised ? MaskGenerator.Create(Rng, o.MaskKind, o.MaskRatio, batch.Batch, grid, grid) : null;
             using var tape = new Tape(_backend, recording: true);
             using var noGrad = new Tape(_backend, recording: false);
-            var losses = Forward(tape, noGrad, batch, mask, tauT);
+            var losses = Forward(tape, noGrad, batch, mask, tauT, selfSupervised);
             var parts = new[] { losses.Total, losses.ClipWeb, losses.ClipSynthetic, losses.Distill, losses.Mask }
                 .Select(t => t is null ? float.NaN : t.ToHost()[0]).ToArray();
+            long forwardEnd = Stopwatch.GetTimestamp();
+            forward += forwardEnd - start;
             if (!float.IsFinite(parts[0]))
             {
                 skipped = true;
@@ -212,8 +221,11 @@ public sealed partial class TipsTrainer : IDisposable
             tape.Backward(microBatches.Count == 1 ? losses.Total : tape.Scale(losses.Total, 1f / microBatches.Count));
             if (losses.TeacherCls is not null) Dino.UpdateCenter(losses.TeacherCls);
             if (losses.TeacherPatches is not null) Ibot.UpdateCenter(losses.TeacherPatches);
+            start = Stopwatch.GetTimestamp();
+            backward += start - forwardEnd;
         }
 
+        long optimizerStart = Stopwatch.GetTimestamp();
         double norm = skipped ? double.NaN : Optimizer.GradNorm();
         float lr = Schedules.LearningRate(o, step), momentum = Schedules.EmaMomentum(o, step);
         if (!skipped && double.IsFinite(norm))
@@ -224,8 +236,16 @@ public sealed partial class TipsTrainer : IDisposable
         }
         else skipped = true;
         Optimizer.ZeroGrad();
+        double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
         return new StepReport(step, (float)sums[0], (float)sums[1], (float)sums[2], (float)sums[3], (float)sums[4],
-            norm, lr, tauT, momentum, skipped);
+            norm, lr, tauT, momentum, skipped)
+        {
+            LogInvTauWeb = LogInvTauWeb.ToHost()[0],
+            LogInvTauSynthetic = LogInvTauSynthetic.ToHost()[0],
+            ForwardSeconds = Seconds(forward),
+            BackwardSeconds = Seconds(backward),
+            OptimizerSeconds = Seconds(Stopwatch.GetTimestamp() - optimizerStart),
+        };
     }
 
     public void Dispose()

@@ -19,6 +19,16 @@ public sealed record TrainBatch(int Batch, float[] Global, int GlobalSize, float
     }
 }
 
-/// <summary>What one optimiser step did: losses (NaN for a switched-off term), schedules, gradient norm, skip.</summary>
+/// <summary>
+/// What one optimiser step did: losses (NaN for a switched-off term), schedules, gradient norm, skip; the contrastive
+/// temperatures after the step (as learnt, log(1/tau)) and the wall time of its stages.
+/// </summary>
 public sealed record StepReport(int Step, float Loss, float ClipWeb, float ClipSynthetic, float Distill, float Mask,
-    double GradNorm, float LearningRate, float TeacherTemp, float EmaMomentum, bool Skipped);
+    double GradNorm, float LearningRate, float TeacherTemp, float EmaMomentum, bool Skipped)
+{
+    public float LogInvTauWeb { get; init; }
+    public float LogInvTauSynthetic { get; init; }
+    public double ForwardSeconds { get; init; }
+    public double BackwardSeconds { get; init; }
+    public double OptimizerSeconds { get; init; }
+}

@@ -23,6 +23,11 @@ public sealed record TrainOptions
     /// <summary>iBOT++: the masked-patch loss over every position (the input still masked).</summary>
     public bool IbotAllPositions { get; init; }
     public TeacherMode Teacher { get; init; } = TeacherMode.FullEma;
+    /// <summary>
+    /// Sequential training (the paper's "CLIP first, then masking" ablation): this fraction of the steps trains the
+    /// contrastive losses only, distillation and the masked-patch loss join afterwards. 0 trains everything jointly.
+    /// </summary>
+    public float Sequential { get; init; }
 
     public float DistillWeight { get; init; } = 1f;
     public float MaskWeight { get; init; } = 2f;
@@ -65,6 +70,7 @@ public sealed record TrainOptions
     public void Validate()
     {
         Check(MaskRatio is >= 0f and < 1f, "mask_ratio must be in [0, 1)");
+        Check(Sequential is >= 0f and < 1f, "sequential must be in [0, 1)");
         Check(HeadHidden > 0 && HeadBottleneck > 0 && Prototypes > 0, "head sizes must be positive");
         Check(StudentTemp > 0 && TeacherTempStart > 0 && TeacherTempEnd > 0 && InitialTau > 0, "temperatures must be positive");
         Check(TeacherTempWarmup is >= 0f and <= 1f, "teacher_temp_warmup must be in [0, 1]");

@@ -30,7 +30,8 @@ public static class QuickSummary
         }
 
         using var backend = new CpuBackend();
-        Console.WriteLine($"# cpu benchmark summary ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, GEMM kernel {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "8x32 AVX-512" : "6x16 AVX2")})");
+        string device = $"{Environment.ProcessorCount} cores, GEMM kernel {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "8x32 AVX-512" : "6x16 AVX2")}";
+        Console.WriteLine($"# cpu benchmark summary ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {device})");
         double fma = Peak.FmaGflops();
         double copy = Peak.CopyGBps();
         double fmaCpu = Peak.FmaGflopsPerCpuSecond();
@@ -76,7 +77,7 @@ public static class QuickSummary
         var doc = new Dictionary<string, object>
         {
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["device"] = backend.Device,
+            ["device"] = device,
             ["reps"] = reps,
             ["kernels"] = rows,
         };

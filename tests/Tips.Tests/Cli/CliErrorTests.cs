@@ -74,7 +74,7 @@ public class CliErrorTests
             OneLine(stderr);
             Assert.Contains(says, stderr);
         }
-        Assert.Equal(["bad.png", "broken.npz"], Directory.GetFileSystemEntries(run.Dir).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["bad.png", "broken.npz"], Directory.GetFileSystemEntries(run.Dir).Select(f => Path.GetFileName(f)!).Order().ToArray());
     }
 
     [Theory]

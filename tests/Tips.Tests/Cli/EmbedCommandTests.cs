@@ -39,7 +39,7 @@ public class EmbedCommandTests
         CliRun.RelL2(Expected["56x56/cls1"].Floats, cls1.Floats[64..128], 1e-4, "b.png");
         CliRun.RelL2(Expected["56x56/cls1"].Floats, cls1.Floats[128..], 1e-4, "d.png");
         CliRun.RelL2(Expected["56x56/cls2"].Floats, StateDict.LoadNpz(output)["cls2"].Floats[64..128], 1e-4, "b.png cls2");
-        Assert.False(File.Exists(EmbedSidecar.PathFor(output)));
+        Assert.False(Directory.Exists(EmbedSidecar.PathFor(output)));
     }
 
     [Fact]
@@ -56,8 +56,12 @@ public class EmbedCommandTests
         File.Delete(output);
         var sidecar = EmbedSidecar.Open(EmbedSidecar.PathFor(output), EmbedCommand.Identity(CliRun.Tiny("vision.npz"), 56, 56), 64);
         sidecar.Add("d.png", Enumerable.Repeat(7f, 64).ToArray(), Enumerable.Repeat(-7f, 64).ToArray());
+        sidecar.Save();
         sidecar.Add("a.png", full1[..64], full2[..64]);
         sidecar.Save();
+        Assert.Equal(2, Directory.GetFiles(EmbedSidecar.PathFor(output), "*.npz").Length);
+        // A batch file whose write never finished (a leftover temporary) is ignored.
+        File.WriteAllText(Path.Combine(EmbedSidecar.PathFor(output), "000002.npz.tmp-0123abcd"), "torn");
 
         var stdout = CliRun.Ok(Args(dir, output));
         Assert.Contains("embedded 1 new, 2 resumed, 1 skipped", stdout);
@@ -66,7 +70,7 @@ public class EmbedCommandTests
         CliRun.RelL2(full1[64..128], cls1[64..128], 1e-6, "b.png (encoded again)");
         Assert.All(cls1[128..], v => Assert.Equal(7f, v));
         Assert.All(CliRun.Floats(output, "cls2")[128..], v => Assert.Equal(-7f, v));
-        Assert.False(File.Exists(EmbedSidecar.PathFor(output)));
+        Assert.False(Directory.Exists(EmbedSidecar.PathFor(output)));
     }
 
     [Fact]
@@ -82,5 +86,31 @@ public class EmbedCommandTests
         Assert.Equal(1, code);
         Assert.Contains("another model", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void RetrieveRanksTheFolderForAQuery()
+    {
+        using var run = new CliRun();
+        var dir = Folder(run);
+        var (code, stdout, stderr) = CliRun.Run(["retrieve", .. CliRun.Both, "--images", dir, "--query", "a photo of a cat", "--top", "2"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("skipping c.png", stderr);
+        var rows = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, rows.Length);
+        Assert.StartsWith("   1", rows[0]);
+        // b.png and d.png are the same image: equal scores, listed in name order.
+        var names = rows.Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]).ToArray();
+        var scores = rows.Select(r => double.Parse(r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        using var tips = Tips.Model.TipsPipeline.Load(CliRun.Tiny("vision.npz"), CliRun.Tiny("text.npz"), CliRun.Tiny("tokenizer.model"),
+            configPath: CliRun.Tiny("config.json"), device: "cpu");
+        var text = tips.EncodeText(["a photo of a cat"]).Embeddings;
+        double Score(string file) => Tips.Model.Embeddings.Cosine(tips.EncodeImage(Path.Combine(dir, file)).Cls1, text, tips.Width)[0][0];
+        var expected = new[] { ("a.png", Score("a.png")), ("b.png", Score("b.png")) }.OrderByDescending(e => e.Item2).ToArray();
+        Assert.Equal(expected[0].Item1, names[0]);
+        Assert.Equal(expected[0].Item2, scores[0], 4);
+        // Second: b.png after a.png, or its copy d.png (a tie, names in order) after b.png.
+        Assert.Equal(expected[0].Item1 == "a.png" ? "b.png" : "d.png", names[1]);
+        Assert.Equal(expected[0].Item1 == "a.png" ? expected[1].Item2 : expected[0].Item2, scores[1], 4);
     }
 }

@@ -43,6 +43,10 @@ public abstract class IlgpuBackendTests
         var got = Down(whole);
         for (int i = 0; i < 10; i++) Assert.Equal(i is >= 3 and < 7, got[i] == 1f);
         Assert.Equal(4, part.Length);
+        B.Upload<float>([5f, 6f], whole.Slice(8, 2));
+        var tail = new float[3];
+        B.Download<float>(whole.Slice(7, 3), tail);
+        Assert.Equal([float.NaN, 5f, 6f], tail);
         // A slice owns nothing: disposing it must not return the parent's memory to the pool.
         long held = B.BytesAllocated;
         part.Dispose();

@@ -1,7 +1,6 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using Tips.Model.Checkpoints;
 using Tips.Model.Config;
+using Tips.Model.Images;
 
 namespace Tips.Tests.Model;
 
@@ -29,20 +28,10 @@ public sealed class TinyFixture
 
     public static readonly string[] ImageSizes = ["56x56", "42x70"];
 
-    /// <summary>images/img_{size}.png decoded to (H, W, 3) floats, pixel / 255 (the fixture's exact inputs).</summary>
+    /// <summary>images/img_{size}.png as (H, W, 3) floats, pixel / 255 (the fixture's exact inputs).</summary>
     public static (float[] Pixels, int Height, int Width) Image(string size)
     {
-        using var img = SixLabors.ImageSharp.Image.Load<Rgb24>(Path.Combine(Paths.Tiny, "images", $"img_{size}.png"));
-        var pixels = new float[img.Height * img.Width * 3];
-        for (int y = 0; y < img.Height; y++)
-            for (int x = 0; x < img.Width; x++)
-            {
-                var p = img[x, y];
-                int o = (y * img.Width + x) * 3;
-                pixels[o] = p.R / 255f;
-                pixels[o + 1] = p.G / 255f;
-                pixels[o + 2] = p.B / 255f;
-            }
-        return (pixels, img.Height, img.Width);
+        var img = ImageLoader.Load(Path.Combine(Paths.Tiny, "images", $"img_{size}.png"));
+        return (img.Pixels, img.Height, img.Width);
     }
 }
