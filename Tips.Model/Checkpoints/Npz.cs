@@ -58,13 +58,16 @@ internal static class Npz
     private static void ForEachMember(string path, long maxTotalBytes, Action<ZipArchiveEntry, string, Stream, string> visit)
     {
         using var file = Npy.OpenRead(path);
-        ZipArchive zip;
+        ZipArchive? zip = null;
         try
         {
             zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            // The central directory is read lazily: a count that disagrees with its records throws here.
+            _ = zip.Entries;
         }
         catch (InvalidDataException e)
         {
+            zip?.Dispose();
             throw new TipsException($"{path}: not a valid .npz (zip) archive ({e.Message})");
         }
         using (zip)

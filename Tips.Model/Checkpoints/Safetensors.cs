@@ -105,6 +105,8 @@ internal static class Safetensors
         file.ReadExactly(headerBytes);
         long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
 
+        // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes)) throw new TipsException($"{path}: safetensors header is not valid UTF-8");
         JsonDocument doc;
         try
         {

@@ -113,8 +113,9 @@ public sealed class TipsPipeline : IDisposable
     /// <summary>Encodes one decoded image (resized to <paramref name="size"/>, default native).</summary>
     public ImageFeatures EncodeImage(RgbImage image, (int Height, int Width)? size = null) => EncodeImages([Prepare(image, size)]);
 
-    /// <summary>Encodes a batch of images that already share one size (multiples of the patch size), as one batch.</summary>
-    public ImageFeatures EncodeImages(IReadOnlyList<RgbImage> images, VisionOptions? options = null)
+    /// <summary>Encodes a batch of images that already share one size (multiples of the patch size), as one batch.
+    /// A NaN or infinite feature is an error naming the image (<paramref name="names"/>, else its index).</summary>
+    public ImageFeatures EncodeImages(IReadOnlyList<RgbImage> images, VisionOptions? options = null, IReadOnlyList<string>? names = null)
     {
         var tower = RequireVision();
         if (images.Count == 0) throw new TipsException("no images to encode");
@@ -130,8 +131,11 @@ public sealed class TipsPipeline : IDisposable
             throw new TipsException($"image size {h}x{w} is not a multiple of the patch size {tower.Config.PatchSize}");
         using var tape = new Tape(backend, recording: false);
         var o = tower.Forward(tape, tape.Constant(pixels, images.Count, h, w, 3), options);
-        return new ImageFeatures(o.Cls1.ToHost(), o.Cls2.ToHost(), o.PatchTokens.ToHost(),
+        var f = new ImageFeatures(o.Cls1.ToHost(), o.Cls2.ToHost(), o.PatchTokens.ToHost(),
             images.Count, o.PatchTokens.Shape[1], o.PatchTokens.Shape[2], tower.Config.Width);
+        foreach (var values in new[] { f.Cls1, f.Cls2, f.PatchTokens })
+            RequireFinite(values, images.Count, i => names is not null ? names[i] : $"image {i} of the batch");
+        return f;
     }
 
     /// <summary>Tokenizes and embeds texts (raw embeddings; an empty text embeds to zeros).</summary>
@@ -146,6 +150,7 @@ public sealed class TipsPipeline : IDisposable
         for (int i = 0; i < texts.Count; i++) tokenizer.EncodeOne(texts[i]).CopyTo(ids, i * len);
         using var tape = new Tape(backend, recording: false);
         var embeddings = tower.Forward(tape, ids, texts.Count).ToHost();
+        RequireFinite(embeddings, texts.Count, i => $"text '{texts[i]}'");
         return new TextEmbeddings(ids, embeddings, texts.Count, len, tower.Config.Width);
     }
 
@@ -189,6 +194,17 @@ public sealed class TipsPipeline : IDisposable
     internal VisionTower RequireVision() => Vision ?? throw new TipsException("no vision checkpoint loaded");
 
     internal TextTower RequireText() => Text ?? throw new TipsException("no text checkpoint loaded");
+
+    /// <summary>Outputs are never NaN or infinite silently (a broken checkpoint, an overflow): the first item with
+    /// a non-finite value is named and nothing is returned.</summary>
+    private static void RequireFinite(float[] values, int count, Func<int, string> name)
+    {
+        int per = values.Length / count;
+        for (int i = 0; i < count; i++)
+            foreach (float v in values.AsSpan(i * per, per))
+                if (!float.IsFinite(v))
+                    throw new TipsException($"{name(i)}: the model produced NaN or infinite values (non-finite weights or activations); nothing written");
+    }
 
     public void Dispose()
     {

@@ -32,7 +32,7 @@ internal static class ClassifyCommand
         var output = args.Optional("--out") is { } o ? CliFiles.CheckOutput(o, "--out") : null;
         var images = CliFiles.Images(args);
         using var tips = CliFiles.Load(args, "--vision", "--text", tokenizer: true);
-        var features = tips.EncodeImages(images.Select(i => tips.Prepare(i.Image)).ToArray());
+        var features = tips.EncodeImages(images.Select(i => tips.Prepare(i.Image)).ToArray(), names: images.Select(i => i.Path).ToArray());
         var probs = tips.ZeroShot(features.Cls1, tips.EncodeText(Prompts.Fill(prompt, labels)).Embeddings);
         for (int i = 0; i < images.Count; i++)
         {

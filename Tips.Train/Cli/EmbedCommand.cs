@@ -49,7 +49,7 @@ internal static class EmbedCommand
             var loaded = ImageFolder.Decode(chunk, io.Err, skipped);
             if (loaded.Count > 0)
             {
-                var f = tips.EncodeImages(loaded.Select(l => tips.Prepare(l.Image, (h, w))).ToArray());
+                var f = tips.EncodeImages(loaded.Select(l => tips.Prepare(l.Image, (h, w))).ToArray(), names: loaded.Select(l => l.Path).ToArray());
                 for (int i = 0; i < loaded.Count; i++)
                     sidecar.Add(Path.GetFileName(loaded[i].Path), f.Cls1.AsSpan(i * f.Width, f.Width), f.Cls2.AsSpan(i * f.Width, f.Width));
                 sidecar.Save();

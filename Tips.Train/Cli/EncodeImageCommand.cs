@@ -29,7 +29,7 @@ internal static class EncodeImageCommand
         using var tips = CliFiles.Load(args, "--checkpoint", null, tokenizer: false);
         CliFiles.CheckSize(args, tips, size);
         var prepared = images.Select(i => tips.Prepare(i.Image, size)).ToArray();
-        var f = tips.EncodeImages(prepared);
+        var f = tips.EncodeImages(prepared, names: images.Select(i => i.Path).ToArray());
         new StateDict(output)
         {
             { "cls1", CliFiles.Floats(f.Cls1, f.Batch, f.Width) },

@@ -42,7 +42,7 @@ internal static class RetrieveCommand
             {
                 var loaded = ImageFolder.Decode(chunk, io.Err);
                 if (loaded.Count == 0) continue;
-                var f = tips.EncodeImages(loaded.Select(l => tips.Prepare(l.Image)).ToArray());
+                var f = tips.EncodeImages(loaded.Select(l => tips.Prepare(l.Image)).ToArray(), names: loaded.Select(l => l.Path).ToArray());
                 var cos = Embeddings.Cosine(cls2 ? f.Cls2 : f.Cls1, text, tips.Width);
                 ranked.AddRange(loaded.Select((l, i) => (Path.GetFileName(l.Path), cos[i][0])));
             }

@@ -24,7 +24,7 @@ internal static class SimilarityCommand
         bool cls2 = args.Choice("--cls", "1", "2") == "2";
         var images = CliFiles.Images(args);
         using var tips = CliFiles.Load(args, "--vision", "--text", tokenizer: true);
-        var f = tips.EncodeImages(images.Select(i => tips.Prepare(i.Image)).ToArray());
+        var f = tips.EncodeImages(images.Select(i => tips.Prepare(i.Image)).ToArray(), names: images.Select(i => i.Path).ToArray());
         var cos = Embeddings.Cosine(cls2 ? f.Cls2 : f.Cls1, tips.EncodeText(texts).Embeddings, tips.Width);
         for (int j = 0; j < texts.Count; j++) io.Out.WriteLine($"[{j}] {texts[j]}");
         io.Out.WriteLine(string.Join("  ", ["image".PadRight(24), .. texts.Select((_, j) => $"[{j}]".PadLeft(8))]));
