@@ -1,5 +1,6 @@
 """Joins the JSON lines of bench/run-compare.sh (ours and torch, one per configuration) into a markdown table and a
-JSON document. Usage: compare_report.py LINES.jsonl BLAS.json OUT.md OUT.json"""
+JSON document, with the per-op profile of one of our forwards. Usage:
+compare_report.py LINES.jsonl BLAS.json PROFILE.json OUT.md OUT.json"""
 import json
 import sys
 import time
@@ -18,7 +19,25 @@ def shape(r):
     return f"{r['tower']} {r['variant']} {where}, batch {r['batch']}"
 
 
-def main(lines_path, blas_path, md_path, json_path):
+def profile_table(p):
+    """Our per-op times of one call, grouped: GEMM, attention, LayerNorm, other ops, and the time outside any op."""
+    groups = {"GEMM (Linear layers, GELU fused)": 0.0, "attention": 0.0, "LayerNorm": 0.0, "other ops": 0.0}
+    for op in p["profile"]:
+        name = op["op"]
+        group = ("GEMM (Linear layers, GELU fused)" if name.startswith("Gemm") else "attention" if name.startswith("Attention")
+                 else "LayerNorm" if name.startswith("LayerNorm") else "other ops")
+        groups[group] += op["s"]
+    total = p["profile_total_s"]
+    groups["outside the backend (model/tape glue)"] = max(0.0, total - sum(groups.values()))
+    where = f"{p['variant']} at {p['size']} px, batch {p['batch']}"
+    lines = [f"Where our time goes: one {p['kind']} of the vision tower {where}, {total:.3f} s, per op family "
+             "(wall clock around each backend call):", "", "| part | s | share |", "|---|---:|---:|"]
+    lines += [f"| {g} | {s:.3f} | {100 * s / total:.1f}% |" for g, s in groups.items()]
+    top = ", ".join(f"{o['op']} x{o['calls']} {o['s']:.3f} s" for o in p["profile"][:6])
+    return lines + ["", f"Largest ops: {top}."]
+
+
+def main(lines_path, blas_path, profile_path, md_path, json_path):
     rows = {}
     for line in open(lines_path):
         line = line.strip()
@@ -51,15 +70,17 @@ def main(lines_path, blas_path, md_path, json_path):
           "| kind | configuration | ours s | torch s | speedup | target | held | ours peak MiB | torch peak MiB | reps ours / torch |",
           "|---|---|---:|---:|---:|---|---|---:|---:|---|", *table, "",
           f"Targets held: {sum(held)} of {len(held)}."]
+    profile = json.load(open(profile_path))
+    md += ["", *profile_table(profile)]
     with open(md_path, "w") as f:
         f.write("\n".join(md) + "\n")
     with open(json_path, "w") as f:
-        json.dump({"date": date, "blas": blas, "results": results}, f, indent=2)
+        json.dump({"date": date, "blas": blas, "results": results, "profile": profile}, f, indent=2)
         f.write("\n")
     print("\n".join(md))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    if len(sys.argv) != 6:
         sys.exit(__doc__)
     main(*sys.argv[1:])

@@ -33,6 +33,7 @@ date="$(date -u +%Y-%m-%d)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "BLAS alternative: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" >&2
 "$py" bench/torch_tips.py blas > "$tmp/blas.json"
 cat "$tmp/blas.json" >&2
@@ -73,7 +74,13 @@ for c in "${configs[@]}"; do
   "${theirs[@]}" $c --budget "$budget" --min-reps "$min_reps" | tee -a "$tmp/lines.jsonl" >&2
 done
 
+echo "== per-op profile of our B/14 448 px forward" >&2
+"${ours[@]}" --kind forward --tower vision --variant B/14 --size 448 --batch 1 --min-reps 1 --budget 0 --profile > "$tmp/profile.json"
+
 # A --quick run only checks the pipeline: its table is printed, not written to bench/results.
 [ "$quick" = 1 ] && out="$tmp"
-"$py" bench/compare_report.py "$tmp/lines.jsonl" "$tmp/blas.json" "$out/$date-compare-cpu.md" "$out/$date-compare-cpu.json"
+"$py" bench/compare_report.py "$tmp/lines.jsonl" "$tmp/blas.json" "$tmp/profile.json" "$out/$date-compare-cpu.md" "$out/$date-compare-cpu.json"
+# Other work on the 2 cores inflates both columns: record how busy the machine was.
+printf '\nLoad average (1, 5, 15 min) at start: %s; at end: %s.\n' "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  >> "$out/$date-compare-cpu.md"
 [ "$quick" = 1 ] || echo "wrote $out/$date-compare-cpu.md and .json" >&2
