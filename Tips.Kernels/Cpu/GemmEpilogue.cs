@@ -67,7 +67,7 @@ internal static unsafe class GemmEpilogue
         }
     }
 
-    private static Vector512<float> Erfc(Vector512<float> x)
+    internal static Vector512<float> Erfc(Vector512<float> x)
     {
         var z = Vector512.Abs(x);
         var t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(0.5f) * z);
@@ -109,7 +109,7 @@ internal static unsafe class GemmEpilogue
         }
     }
 
-    private static Vector256<float> Erfc(Vector256<float> x)
+    internal static Vector256<float> Erfc(Vector256<float> x)
     {
         var z = Vector256.Abs(x);
         var t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * z);

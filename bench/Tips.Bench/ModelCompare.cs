@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Tips.Kernels;
+using Tips.Model.Config;
+using Tips.Model.Nn;
+using Tips.Model.Tensors;
+using Tips.Model.Towers;
+
+namespace Tips.Bench;
+
+/// <summary>
+/// model --kind forward|train --tower vision|text --variant S/14|B/14 [--size 448] [--tokens 64] [--batch 1]
+///       [--budget 10] [--min-reps 3] [--max-reps 9] [--profile]
+/// One configuration of the comparison with PyTorch (bench/run-compare.sh), timed like bench/torch_tips.py: one
+/// warm-up, then repetitions until max-reps or until min-reps and the budget; one JSON line with the median and the
+/// process's peak resident set (run one configuration per process). --profile adds the per-op times of one call.
+/// Random weights N(0, 0.02); the training step is a Linear(D, 1000) head on CLS1, cross-entropy against fixed
+/// labels, mean over the batch, backward, AdamW (lr 1e-4, betas 0.9/0.999, eps 1e-8, weight decay 0.05 on every
+/// parameter) - the same objective as the PyTorch side.
+/// </summary>
+public static class ModelCompare
+{
+    private sealed record Options(string Kind, string Tower, string Variant, int Size, int Tokens, int Batch,
+        double Budget, int MinReps, int MaxReps, bool Profile);
+
+    public static int Run(string[] args)
+    {
+        Options o;
+        try
+        {
+            o = Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"model: {e.Message}");
+            return 2;
+        }
+
+        var cpu = new CpuBackend();
+        var profiler = o.Profile ? new OpProfiler(cpu) : null;
+        using IBackend backend = profiler is null ? cpu : profiler;
+        var config = TipsConfig.FromVariant(o.Variant);
+        using var step = o.Tower == "vision"
+            ? (IStep)new VisionStep(backend, config.Vision, o)
+            : new TextStep(backend, config.Text, o);
+
+        double before = ResidentMb("VmRSS");
+        step.Run();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (times.Count < o.MaxReps && (times.Count < o.MinReps || total.Elapsed.TotalSeconds < o.Budget))
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            step.Run();
+            times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        var sorted = times.Order().ToArray();
+        int h = sorted.Length / 2;
+        double median = sorted.Length % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
+
+        var line = new Dictionary<string, object?>
+        {
+            ["side"] = "ours", ["kind"] = o.Kind, ["tower"] = o.Tower, ["variant"] = o.Variant,
+            ["size"] = o.Tower == "vision" ? o.Size : null, ["tokens"] = o.Tower == "text" ? o.Tokens : null,
+            ["batch"] = o.Batch, ["threads"] = Environment.ProcessorCount,
+            ["median_s"] = Math.Round(median, 5), ["min_s"] = Math.Round(sorted[0], 5), ["reps"] = times.Count,
+            ["rss_before_mb"] = Math.Round(before, 1), ["peak_mb"] = Math.Round(ResidentMb("VmHWM"), 1),
+        };
+        if (profiler is not null)
+        {
+            profiler.Reset();
+            long t0 = Stopwatch.GetTimestamp();
+            step.Run();
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            line["profile_total_s"] = Math.Round(seconds, 5);
+            line["profile"] = profiler.Ops.OrderByDescending(p => p.Value.Seconds)
+                .Select(p => new Dictionary<string, object> { ["op"] = p.Key, ["calls"] = p.Value.Calls, ["s"] = Math.Round(p.Value.Seconds, 5) })
+                .ToArray();
+        }
+        Console.WriteLine(JsonSerializer.Serialize(line));
+        return 0;
+    }
+
+    private static Options Parse(string[] args)
+    {
+        string? kind = null, tower = null, variant = null;
+        int size = 448, tokens = 64, batch = 1, minReps = 3, maxReps = 9;
+        double budget = 10;
+        bool profile = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int NextInt() => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0
+                ? v : throw new ArgumentException($"{args[i - 1]} needs a positive integer, got '{args[i]}'");
+            switch (args[i])
+            {
+                case "--kind": kind = Next(); break;
+                case "--tower": tower = Next(); break;
+                case "--variant": variant = Next(); break;
+                case "--size": size = NextInt(); break;
+                case "--tokens": tokens = NextInt(); break;
+                case "--batch": batch = NextInt(); break;
+                case "--min-reps": minReps = NextInt(); break;
+                case "--max-reps": maxReps = NextInt(); break;
+                case "--budget":
+                    budget = double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out double b) && b >= 0
+                        ? b : throw new ArgumentException($"--budget needs seconds, got '{args[i]}'");
+                    break;
+                case "--profile": profile = true; break;
+                default: throw new ArgumentException($"unknown argument '{args[i]}'");
+            }
+        }
+        if (kind is not ("forward" or "train")) throw new ArgumentException("--kind must be forward or train");
+        if (tower is not ("vision" or "text")) throw new ArgumentException("--tower must be vision or text");
+        if (variant is not ("S/14" or "B/14")) throw new ArgumentException("--variant must be S/14 or B/14");
+        if (kind == "train" && tower == "text") throw new ArgumentException("training is timed for the vision tower only");
+        if (size % 14 != 0) throw new ArgumentException($"--size {size} is not a multiple of 14");
+        if (tokens > 64) throw new ArgumentException($"--tokens {tokens} exceeds 64");
+        return new Options(kind, tower, variant, size, tokens, batch, budget, minReps, Math.Max(minReps, maxReps), profile);
+    }
+
+    /// <summary>A /proc/self/status field in MiB: VmRSS now, VmHWM the peak (what ru_maxrss reports).</summary>
+    private static double ResidentMb(string field)
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        return double.NaN;
+    }
+
+    private interface IStep : IDisposable
+    {
+        void Run();
+    }
+
+    private sealed class VisionStep : IStep
+    {
+        private readonly IBackend _backend;
+        private readonly Options _o;
+        private readonly VisionTower _tower;
+        private readonly float[] _pixels;
+        private readonly float[] _targets;
+        private readonly Tensor? _headWeight, _headBias;
+        private readonly List<(Tensor Param, Tensor M, Tensor V)> _slots = [];
+        private int _step;
+
+        public VisionStep(IBackend backend, VisionConfig config, Options o)
+        {
+            _backend = backend;
+            _o = o;
+            var init = Init.Normal(1, 0.02f);
+            _tower = VisionTower.Create(backend, config, init);
+            _pixels = ModelInputs.Pixels(o.Batch, o.Size);
+            _targets = ModelInputs.OneHotLabels(o.Batch);
+            if (o.Kind != "train") return;
+            _headWeight = Tensor.FromHost(backend, init("head.weight", [ModelInputs.Classes, config.Width]), [ModelInputs.Classes, config.Width], requiresGrad: true);
+            _headBias = Tensor.FromHost(backend, init("head.bias", [ModelInputs.Classes]), [ModelInputs.Classes], requiresGrad: true);
+            foreach (var p in _tower.Parameters.Items.Select(i => i.Value).Append(_headWeight).Append(_headBias))
+            {
+                var m = Tensor.Empty(backend, p.Shape);
+                var v = Tensor.Empty(backend, p.Shape);
+                backend.Fill(m.Data, 0f);
+                backend.Fill(v.Data, 0f);
+                _slots.Add((p, m, v));
+            }
+        }
+
+        public void Run()
+        {
+            bool train = _o.Kind == "train";
+            using var tape = new Tape(_backend, recording: train);
+            var images = tape.Constant(_pixels, _o.Batch, _o.Size, _o.Size, 3);
+            var output = _tower.Forward(tape, images);
+            if (!train)
+            {
+                _backend.Synchronize();
+                return;
+            }
+            var logits = tape.Linear(output.Cls1, _headWeight!, _headBias);
+            var loss = tape.Mean(tape.SoftCrossEntropy(logits, tape.Constant(_targets, _o.Batch, ModelInputs.Classes), 1f));
+            tape.Backward(loss);
+            _step++;
+            foreach (var (p, m, v) in _slots)
+            {
+                if (p.Grad is not { } g) continue;
+                _backend.AdamW(p.Data, g, m.Data, v.Data, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.05f, _step);
+                p.ZeroGrad();
+            }
+            _backend.Synchronize();
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, m, v) in _slots)
+            {
+                m.Dispose();
+                v.Dispose();
+            }
+            _headWeight?.Dispose();
+            _headBias?.Dispose();
+            _tower.Dispose();
+        }
+    }
+
+    private sealed class TextStep(IBackend backend, TextConfig config, Options o) : IStep
+    {
+        private readonly TextTower _tower = TextTower.Create(backend, config, Init.Normal(1, 0.02f));
+        private readonly int[] _ids = ModelInputs.TextIds(o.Batch, o.Tokens, config.VocabSize);
+
+        public void Run()
+        {
+            using var tape = new Tape(backend, recording: false);
+            _tower.Forward(tape, _ids, o.Batch);
+            backend.Synchronize();
+        }
+
+        public void Dispose() => _tower.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+"""Joins the JSON lines of bench/run-compare.sh (ours and torch, one per configuration) into a markdown table and a
+JSON document, with the per-op profile of one of our forwards. Usage:
+compare_report.py LINES.jsonl BLAS.json PROFILE.json OUT.md OUT.json"""
+import json
+import sys
+import time
+
+# Targets of the issue (2 cores): forward at least 2x faster than PyTorch for B/14 at 448 px and faster for every
+# other shape; training step faster than PyTorch for every shape.
+TARGET_SPEEDUP = {("forward", "vision", "B/14", 448): 2.0}
+
+
+def key(r):
+    return (r["kind"], r["tower"], r["variant"], r.get("size"), r.get("tokens"), r["batch"])
+
+
+def shape(r):
+    where = f"{r['size']} px" if r["tower"] == "vision" else f"{r['tokens']} tokens"
+    return f"{r['tower']} {r['variant']} {where}, batch {r['batch']}"
+
+
+def profile_table(p):
+    """Our per-op times of one call, grouped: GEMM, attention, LayerNorm, other ops, and the time outside any op."""
+    groups = {"GEMM (Linear layers, GELU fused)": 0.0, "attention": 0.0, "LayerNorm": 0.0, "other ops": 0.0}
+    for op in p["profile"]:
+        name = op["op"]
+        group = ("GEMM (Linear layers, GELU fused)" if name.startswith("Gemm") else "attention" if name.startswith("Attention")
+                 else "LayerNorm" if name.startswith("LayerNorm") else "other ops")
+        groups[group] += op["s"]
+    total = p["profile_total_s"]
+    groups["outside the backend (model/tape glue)"] = max(0.0, total - sum(groups.values()))
+    where = f"{p['variant']} at {p['size']} px, batch {p['batch']}"
+    lines = [f"Where our time goes: one {p['kind']} of the vision tower {where}, {total:.3f} s, per op family "
+             "(wall clock around each backend call):", "", "| part | s | share |", "|---|---:|---:|"]
+    lines += [f"| {g} | {s:.3f} | {100 * s / total:.1f}% |" for g, s in groups.items()]
+    top = ", ".join(f"{o['op']} x{o['calls']} {o['s']:.3f} s" for o in p["profile"][:6])
+    return lines + ["", f"Largest ops: {top}."]
+
+
+def main(lines_path, blas_path, profile_path, md_path, json_path):
+    rows = {}
+    for line in open(lines_path):
+        line = line.strip()
+        if line.startswith("{"):
+            r = json.loads(line)
+            rows.setdefault(key(r), {})[r["side"]] = r
+    blas = json.load(open(blas_path))
+    table, results, held = [], [], []
+    for k in sorted(rows, key=lambda k: (k[0] != "forward", k[1] != "vision", k[2], k[3] or 0, k[5])):
+        ours, torch = rows[k].get("ours"), rows[k].get("torch")
+        ratio = torch["median_s"] / ours["median_s"] if ours and torch else None
+        need = TARGET_SPEEDUP.get(k[:4], 1.0)
+        ok = None if ratio is None else ratio >= need if need > 1 else ratio > need
+        if ok is not None:
+            held.append(ok)
+        name = shape(ours or torch)
+        cell = lambda r, f, fmt: fmt.format(r[f]) if r else "n/a"
+        table.append(f"| {k[0]} | {name} | {cell(ours, 'median_s', '{:.3f}')} | {cell(torch, 'median_s', '{:.3f}')} | "
+                     f"{'n/a' if ratio is None else f'{ratio:.2f}x'} | {'>= 2x' if need > 1 else '> 1x'} | {'n/a' if ok is None else 'yes' if ok else 'NO'} | "
+                     f"{cell(ours, 'peak_mb', '{:.0f}')} | {cell(torch, 'peak_mb', '{:.0f}')} | "
+                     f"{cell(ours, 'reps', '{}')} / {cell(torch, 'reps', '{}')} |")
+        results.append({"config": name, "kind": k[0], "ours": ours, "torch": torch,
+                        "speedup": None if ratio is None else round(ratio, 3), "target": need, "target_held": ok})
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    md = [f"# TIPS on cpu: ours vs PyTorch ({date})", "",
+          f"2 threads on both sides; PyTorch {blas['torch']} ({', '.join(blas['build'])}), BLAS loaded: "
+          f"{', '.join(blas['blas_libraries'])}. Random weights N(0, 0.02). Times are medians of one process per "
+          "configuration after one warm-up call; peak = the process's peak resident set (VmHWM / ru_maxrss), "
+          "PyTorch's including its ~300 MiB of libraries. Speedup = torch median / our median. Training step = "
+          "forward + Linear(D, 1000) head on CLS1 + cross-entropy + backward + AdamW, same on both sides.", "",
+          "| kind | configuration | ours s | torch s | speedup | target | held | ours peak MiB | torch peak MiB | reps ours / torch |",
+          "|---|---|---:|---:|---:|---|---|---:|---:|---|", *table, "",
+          f"Targets held: {sum(held)} of {len(held)} measured on both sides ({len(table)} configurations)."]
+    profile = json.load(open(profile_path))
+    md += ["", *profile_table(profile)]
+    with open(md_path, "w") as f:
+        f.write("\n".join(md) + "\n")
+    with open(json_path, "w") as f:
+        json.dump({"date": date, "blas": blas, "results": results, "profile": profile}, f, indent=2)
+        f.write("\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Side-by-side cpu comparison with PyTorch, 2 threads: TIPS image tower forward (S/14, B/14 at 224 and 448 px,
+# batch 1 and 8), text tower forward (64 tokens, batch 1 and 8), training steps (S/14 and B/14 at 224 px).
+# One process per configuration and side (peak memory = that process's peak resident set). Writes
+# bench/results/<date>-compare-cpu.md and .json. Options: --budget SECONDS per configuration (default 10),
+# --quick (batch 1 and 224 px only, 1 repetition, table printed only: a check of the pipeline, not a measurement).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+budget=10 min_reps=3 quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --budget) budget="$2"; shift 2 ;;
+    --quick) quick=1 min_reps=1 budget=0; shift ;;
+    *) echo "run-compare.sh: unknown argument '$1' (expected --budget SECONDS or --quick)" >&2; exit 2 ;;
+  esac
+done
+
+# The system Python: python3 on PATH may be a pyenv one without Debian's torch.
+py=/usr/bin/python3
+if ! "$py" -c 'import torch' 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then
+  echo "installing python3-torch and OpenBLAS (apt)..." >&2
+  apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread >&2
+fi
+
+# OpenBLAS picks its best kernel only without these overrides; both sides get 2 threads.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 DOTNET_PROCESSOR_COUNT=2
+
+out="bench/results"
+mkdir -p "$out"
+date="$(date -u +%Y-%m-%d)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "BLAS alternative: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" >&2
+"$py" bench/torch_tips.py blas > "$tmp/blas.json"
+cat "$tmp/blas.json" >&2
+if ! grep -q openblas "$tmp/blas.json"; then
+  echo "run-compare.sh: torch did not load OpenBLAS (see blas_libraries above): the reference BLAS is ~20x slower," \
+       "so the comparison would be meaningless. Install libopenblas0-pthread and point the libblas.so.3 alternative" \
+       "at it (update-alternatives --config libblas.so.3-x86_64-linux-gnu)." >&2
+  exit 1
+fi
+
+dotnet build bench/Tips.Bench -c Release -nologo -v q -clp:ErrorsOnly >&2
+ours=(dotnet bench/Tips.Bench/bin/Release/net10.0/Tips.Bench.dll model)
+theirs=("$py" bench/torch_tips.py run)
+
+configs=()
+for variant in S/14 B/14; do
+  for size in 224 448; do
+    for batch in 1 8; do
+      [ "$quick" = 1 ] && { [ "$size" = 448 ] || [ "$batch" = 8 ]; } && continue
+      configs+=("--kind forward --tower vision --variant $variant --size $size --batch $batch")
+    done
+  done
+  for batch in 1 8; do
+    [ "$quick" = 1 ] && [ "$batch" = 8 ] && continue
+    configs+=("--kind forward --tower text --variant $variant --tokens 64 --batch $batch")
+  done
+done
+configs+=("--kind train --tower vision --variant S/14 --size 224 --batch 1")
+[ "$quick" = 1 ] || configs+=("--kind train --tower vision --variant S/14 --size 224 --batch 8")
+configs+=("--kind train --tower vision --variant B/14 --size 224 --batch 1")
+[ "$quick" = 1 ] || configs+=("--kind train --tower vision --variant B/14 --size 224 --batch 8")
+
+for c in "${configs[@]}"; do
+  echo "== $c" >&2
+  # shellcheck disable=SC2086
+  "${ours[@]}" $c --budget "$budget" --min-reps "$min_reps" | tee -a "$tmp/lines.jsonl" >&2
+  # shellcheck disable=SC2086
+  "${theirs[@]}" $c --budget "$budget" --min-reps "$min_reps" | tee -a "$tmp/lines.jsonl" >&2
+done
+
+echo "== per-op profile of our B/14 448 px forward" >&2
+"${ours[@]}" --kind forward --tower vision --variant B/14 --size 448 --batch 1 --min-reps 1 --budget 0 --profile > "$tmp/profile.json"
+
+# A --quick run only checks the pipeline: its table is printed, not written to bench/results.
+[ "$quick" = 1 ] && out="$tmp"
+"$py" bench/compare_report.py "$tmp/lines.jsonl" "$tmp/blas.json" "$tmp/profile.json" "$out/$date-compare-cpu.md" "$out/$date-compare-cpu.json"
+# Other work on the 2 cores inflates both columns: record how busy the machine was.
+printf '\nLoad average (1, 5, 15 min) at start: %s; at end: %s.\n' "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  >> "$out/$date-compare-cpu.md"
+[ "$quick" = 1 ] || echo "wrote $out/$date-compare-cpu.md and .json" >&2
