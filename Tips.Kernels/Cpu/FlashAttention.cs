@@ -44,17 +44,6 @@ internal sealed unsafe class FlashAttention
         else GemmMicroKernels.Kernel6x16(kc, a, b, c, ldc, alpha, beta);
     }
 
-    /// <summary>
-    /// Pinned scratch of at least <paramref name="floats"/> floats; returns a 64-byte aligned pointer into it, so
-    /// packed panels and tiles start on cache lines. The caller keeps <paramref name="owner"/> alive while in use.
-    /// </summary>
-    public static float* Scratch(int floats, out float[] owner)
-    {
-        owner = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
-        nint p = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(owner));
-        return (float*)((p + 63) & ~(nint)63);
-    }
-
     /// <summary>Keys padded to whole key blocks plus one MR panel (tiles may run past the last valid key).</summary>
     public int PaddedKeys(int nv) => (nv + Bc - 1) / Bc * Bc + Mr;
 
