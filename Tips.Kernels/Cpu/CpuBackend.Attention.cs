@@ -89,8 +89,7 @@ public sealed partial class CpuBackend
                             if (corr != 1f) CpuSimd.Scale(new Span<float>(ap + r * fa.Dp, fa.Dp), corr);
                             m[r] = mNew;
                         }
-                        fa.PackTileRows(sp, rows, cols, pp);
-                        fa.TileTimesRows(pp, rows, cols, vp, fa.PaddedKeys(nv), j0, ap, 1f, 1f);
+                        fa.TileRowsTimesRows(sp, pp, rows, cols, vp, fa.PaddedKeys(nv), j0, ap, 1f, 1f);
                     }
                     for (int r = 0; r < rows; r++)
                     {
@@ -188,8 +187,7 @@ public sealed partial class CpuBackend
                             fa.TileTransposeTimesRows(tp, rows, cols, gr, dvp, j0, 1f);
                             fa.PackTileColumns(dpp, rows, cols, tp);
                             fa.TileTransposeTimesRows(tp, rows, cols, qr, dkp, j0, scale);
-                            fa.PackTileRows(dpp, rows, cols, tp);
-                            fa.TileTimesRows(tp, rows, cols, krp, kRows, j0, dqp, scale, 1f);
+                            fa.TileRowsTimesRows(dpp, tp, rows, cols, krp, kRows, j0, dqp, scale, 1f);
                         }
                         for (int r = 0; r < rows; r++)
                             CpuSimd.Axpy(1f, new ReadOnlySpan<float>(dqp + r * fa.Dp, headDim), new Span<float>(dHead + (long)(i0 + r) * ld, headDim));

@@ -32,7 +32,8 @@ internal static class CpuSimd512
                 a1 = Vector512.MaxNative(a1, Vector512.LoadUnsafe(ref p, (nuint)i + 16));
             }
             var a = Vector512.MaxNative(a0, a1);
-            for (int l = 0; l < 16; l++) m = MathF.Max(m, a.GetElement(l));
+            var h = Vector128.MaxNative(Vector256.MaxNative(a.GetLower(), a.GetUpper()).GetLower(), Vector256.MaxNative(a.GetLower(), a.GetUpper()).GetUpper());
+            m = MathF.Max(MathF.Max(h[0], h[1]), MathF.Max(h[2], h[3]));
         }
         for (; i < n; i++) m = MathF.Max(m, Unsafe.Add(ref p, i));
         return m;
@@ -53,7 +54,8 @@ internal static class CpuSimd512
                 a1 = Vector512.MinNative(a1, Vector512.LoadUnsafe(ref p, (nuint)i + 16));
             }
             var a = Vector512.MinNative(a0, a1);
-            for (int l = 0; l < 16; l++) m = MathF.Min(m, a.GetElement(l));
+            var h = Vector128.MinNative(Vector256.MinNative(a.GetLower(), a.GetUpper()).GetLower(), Vector256.MinNative(a.GetLower(), a.GetUpper()).GetUpper());
+            m = MathF.Min(MathF.Min(h[0], h[1]), MathF.Min(h[2], h[3]));
         }
         for (; i < n; i++) m = MathF.Min(m, Unsafe.Add(ref p, i));
         return m;

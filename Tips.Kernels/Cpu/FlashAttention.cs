@@ -180,6 +180,24 @@ internal sealed unsafe class FlashAttention
     }
 
     /// <summary>
+    /// <see cref="TileTimesRows"/> for the unpacked tile t (Br x Bc, ld Bc), keys [0, kc): the 8x32 kernel reads
+    /// t's rows in place; the 6x16 path packs t into <paramref name="scratch"/> (<see cref="PackTileRows"/>) first.
+    /// </summary>
+    public void TileRowsTimesRows(float* t, float* scratch, int rows, int kc, float* v, int vRows, int k0, float* c, float alpha, float beta)
+    {
+        if (!_wide)
+        {
+            PackTileRows(t, rows, kc, scratch);
+            TileTimesRows(scratch, rows, kc, v, vRows, k0, c, alpha, beta);
+            return;
+        }
+        int qPanels = (rows + Mr - 1) / Mr;
+        for (int qp = 0; qp < qPanels; qp++)
+            for (int cp = 0; cp < Dp / Nr; cp++)
+                GemmMicroKernels.Kernel8x32RowMajorA(kc, t + (long)qp * Mr * Bc, Bc, v + ((long)cp * vRows + k0) * Nr, c + (long)qp * Mr * Dp + cp * Nr, Dp, alpha, beta);
+    }
+
+    /// <summary>
     /// C[k0 + j, :] += alpha * sum_i T[i, j] X[i, :] for keys j &lt; cols: T^T packed by <see cref="PackTileColumns"/>
     /// (kc = rows queries), X as row panels of <see cref="Br"/> rows; C is (keys, Dp) with ld Dp.
     /// </summary>

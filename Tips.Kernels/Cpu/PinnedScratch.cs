@@ -27,8 +27,11 @@ internal sealed unsafe class PinnedScratch
 
     public static PinnedScratch Worker => t_worker ??= new PinnedScratch();
 
-    /// <summary>Floats a <see cref="Begin"/> needs for one buffer of <paramref name="floats"/> (rounded to whole cache lines).</summary>
-    public static long Size(long floats) => (floats + Align - 1) / Align * Align;
+    /// <summary>
+    /// Floats a <see cref="Begin"/> needs for one buffer of <paramref name="floats"/>: whole cache lines plus one, so
+    /// buffers of power-of-two sizes do not start 4 KiB apart (loads and stores at equal page offsets alias).
+    /// </summary>
+    public static long Size(long floats) => (floats + Align - 1) / Align * Align + Align;
 
     /// <summary>Releases everything taken so far and makes room for <paramref name="floats"/> (a sum of <see cref="Size"/>s).</summary>
     public void Begin(long floats)
