@@ -18,10 +18,21 @@ public sealed partial class CpuBackend
         if ((long)batch * tokens * heads * headDim == 0) return;
         var fa = new FlashAttention(GemmVectorBits == 512, headDim);
 
-        // Phase 1: per (b, h), K as transposed panels (scores) and V as row panels (P V), valid keys only.
-        var owners = new float[2 * batch * heads][];
+        // Phase 1: per (b, h), K as transposed panels (scores) and V as row panels (P V), valid keys only, in the
+        // calling thread's arena (workers read them in phase 2).
         var kPack = new nint[batch * heads];
         var vPack = new nint[batch * heads];
+        long packFloats = 0;
+        for (int b = 0; b < batch; b++)
+            packFloats += heads * (PinnedScratch.Size((long)fa.PaddedKeys(keys[b].Length) * headDim) + PinnedScratch.Size((long)fa.PaddedKeys(keys[b].Length) * fa.Dp));
+        var packs = PinnedScratch.Call;
+        packs.Begin(packFloats);
+        for (int p = 0; p < batch * heads; p++)
+        {
+            int kRows = fa.PaddedKeys(keys[p / heads].Length);
+            kPack[p] = (nint)packs.Take((long)kRows * headDim);
+            vPack[p] = (nint)packs.Take((long)kRows * fa.Dp);
+        }
         CpuRows.For(batch * heads, 2L * tokens * headDim, (p0, p1) =>
         {
             fixed (float* q = qb.Array)
@@ -29,12 +40,8 @@ public sealed partial class CpuBackend
                 {
                     int b = p / heads, h = p % heads, nv = keys[b].Length;
                     float* head = q + qb.Offset + (long)b * tokens * ld + h * headDim;
-                    float* kp = FlashAttention.Scratch(fa.PaddedKeys(nv) * headDim, out owners[2 * p]);
-                    float* vp = FlashAttention.Scratch(fa.PaddedKeys(nv) * fa.Dp, out owners[2 * p + 1]);
-                    fa.PackTransposed(head + width, ld, keys[b], nv, kp);
-                    fa.PackRows(head + 2 * width, ld, keys[b], nv, fa.PaddedKeys(nv), vp);
-                    kPack[p] = (nint)kp;
-                    vPack[p] = (nint)vp;
+                    fa.PackTransposed(head + width, ld, keys[b], nv, (float*)kPack[p]);
+                    fa.PackRows(head + 2 * width, ld, keys[b], nv, fa.PaddedKeys(nv), (float*)vPack[p]);
                 }
         });
 
@@ -43,12 +50,14 @@ public sealed partial class CpuBackend
         int bc = FlashAttention.Bc;
         CpuRows.For(batch * heads * qBlocks, (long)fa.Br * tokens * headDim, (w0, w1) =>
         {
-            float* qp = FlashAttention.Scratch(fa.Br * headDim, out var qOwner);
-            float* sp = FlashAttention.Scratch(fa.Br * bc, out var sOwner);
-            float* pp = FlashAttention.Scratch(fa.Br * bc, out var pOwner);
-            float* ap = FlashAttention.Scratch(fa.Br * fa.Dp, out var aOwner);
-            var m = new float[fa.Br];
-            var l = new float[fa.Br];
+            var arena = PinnedScratch.Worker;
+            arena.Begin(PinnedScratch.Size(fa.Br * headDim) + 2 * PinnedScratch.Size(fa.Br * bc) + PinnedScratch.Size(fa.Br * fa.Dp) + 2 * PinnedScratch.Size(fa.Br));
+            float* qp = arena.Take(fa.Br * headDim);
+            float* sp = arena.Take(fa.Br * bc);
+            float* pp = arena.Take(fa.Br * bc);
+            float* ap = arena.Take(fa.Br * fa.Dp);
+            var m = new Span<float>(arena.Take(fa.Br), fa.Br);
+            var l = new Span<float>(arena.Take(fa.Br), fa.Br);
             fixed (float* q = qb.Array, o = ob.Array)
                 for (int w = w0; w < w1; w++)
                 {
@@ -63,8 +72,8 @@ public sealed partial class CpuBackend
                         continue;
                     }
                     fa.PackQueries(q + qb.Offset + (long)(b * tokens + i0) * ld + h * headDim, ld, rows, qp);
-                    m.AsSpan().Fill(float.NegativeInfinity);
-                    l.AsSpan().Clear();
+                    m.Fill(float.NegativeInfinity);
+                    l.Clear();
                     new Span<float>(ap, fa.Br * fa.Dp).Clear();
                     float* kp = (float*)kPack[p], vp = (float*)vPack[p];
                     for (int j0 = 0; j0 < nv; j0 += bc)
@@ -80,8 +89,7 @@ public sealed partial class CpuBackend
                             if (corr != 1f) CpuSimd.Scale(new Span<float>(ap + r * fa.Dp, fa.Dp), corr);
                             m[r] = mNew;
                         }
-                        fa.PackTileRows(sp, rows, cols, pp);
-                        fa.TileTimesRows(pp, rows, cols, vp, fa.PaddedKeys(nv), j0, ap, 1f, 1f);
+                        fa.TileRowsTimesRows(sp, pp, rows, cols, vp, fa.PaddedKeys(nv), j0, ap, 1f, 1f);
                     }
                     for (int r = 0; r < rows; r++)
                     {
@@ -91,12 +99,7 @@ public sealed partial class CpuBackend
                         if (lb is not null) lb.Array[lb.Offset + lseAt + r] = m[r] + MathF.Log(l[r]);
                     }
                 }
-            GC.KeepAlive(qOwner);
-            GC.KeepAlive(sOwner);
-            GC.KeepAlive(pOwner);
-            GC.KeepAlive(aOwner);
         });
-        GC.KeepAlive(owners);
     }
 
     public unsafe void AttentionBackward(DeviceBuffer<float> qkv, DeviceBuffer<float> output, DeviceBuffer<float> lse,
@@ -116,20 +119,31 @@ public sealed partial class CpuBackend
         var fa = new FlashAttention(GemmVectorBits == 512, headDim);
         int bc = FlashAttention.Bc;
 
-        // Scratch is pinned and 64-byte aligned (FlashAttention.Scratch). Each (b, h) owns its q, k, v gradient columns, so pairs run in parallel without races. Per pair:
+        // Scratch comes from the per-thread pinned arena (PinnedScratch), sized for the longest key set. Each (b, h) owns its q, k, v gradient columns, so pairs run in parallel without races. Per pair:
         // for each query block and key block, P = exp(S - lse), dP = dO V^T, dS = P (dP - rowsum(dO o O)),
         // dV += P^T dO, dK += scale dS^T Q, dQ += scale dS K.
         CpuRows.For(batch * heads, 5L * tokens * tokens * headDim, (p0, p1) =>
         {
-            float* qp = FlashAttention.Scratch(fa.Br * headDim, out var o1);
-            float* gp = FlashAttention.Scratch(fa.Br * headDim, out var o2);
-            float* qr = FlashAttention.Scratch(fa.Br * fa.Dp, out var o3);
-            float* gr = FlashAttention.Scratch(fa.Br * fa.Dp, out var o4);
-            float* sp = FlashAttention.Scratch(fa.Br * bc, out var o5);
-            float* dpp = FlashAttention.Scratch(fa.Br * bc, out var o6);
-            float* tp = FlashAttention.Scratch(Math.Max(fa.TileColumnsSize, fa.Br * bc), out var o7);
-            float* dqp = FlashAttention.Scratch(fa.Br * fa.Dp, out var o8);
-            var dd = new float[fa.Br];
+            int kMax = 0;
+            for (int b = 0; b < batch; b++) kMax = Math.Max(kMax, fa.PaddedKeys(keys[b].Length));
+            long tile = PinnedScratch.Size(fa.Br * bc), panel = PinnedScratch.Size(fa.Br * fa.Dp);
+            var arena = PinnedScratch.Worker;
+            arena.Begin(2 * PinnedScratch.Size(fa.Br * headDim) + 3 * panel + 2 * tile + PinnedScratch.Size(Math.Max(fa.TileColumnsSize, fa.Br * bc))
+                + 2 * PinnedScratch.Size((long)kMax * headDim) + 3 * PinnedScratch.Size((long)kMax * fa.Dp) + PinnedScratch.Size(fa.Br));
+            float* qp = arena.Take(fa.Br * headDim);
+            float* gp = arena.Take(fa.Br * headDim);
+            float* qr = arena.Take(fa.Br * fa.Dp);
+            float* gr = arena.Take(fa.Br * fa.Dp);
+            float* sp = arena.Take(fa.Br * bc);
+            float* dpp = arena.Take(fa.Br * bc);
+            float* tp = arena.Take(Math.Max(fa.TileColumnsSize, fa.Br * bc));
+            float* dqp = arena.Take(fa.Br * fa.Dp);
+            float* ktp = arena.Take((long)kMax * headDim);
+            float* vtp = arena.Take((long)kMax * headDim);
+            float* krp = arena.Take((long)kMax * fa.Dp);
+            float* dkp = arena.Take((long)kMax * fa.Dp);
+            float* dvp = arena.Take((long)kMax * fa.Dp);
+            var dd = new Span<float>(arena.Take(fa.Br), fa.Br);
             fixed (float* q = qb.Array, o = ob.Array, g = gb.Array, dst = db.Array)
                 for (int p = p0; p < p1; p++)
                 {
@@ -138,11 +152,6 @@ public sealed partial class CpuBackend
                     int kRows = fa.PaddedKeys(nv);
                     float* head = q + qb.Offset + (long)b * tokens * ld + h * headDim;
                     float* dHead = dst + db.Offset + (long)b * tokens * ld + h * headDim;
-                    float* ktp = FlashAttention.Scratch(kRows * headDim, out var kOwner);
-                    float* vtp = FlashAttention.Scratch(kRows * headDim, out var vOwner);
-                    float* krp = FlashAttention.Scratch(kRows * fa.Dp, out var krOwner);
-                    float* dkp = FlashAttention.Scratch(kRows * fa.Dp, out var dkOwner);
-                    float* dvp = FlashAttention.Scratch(kRows * fa.Dp, out var dvOwner);
                     new Span<float>(dkp, kRows * fa.Dp).Clear();
                     new Span<float>(dvp, kRows * fa.Dp).Clear();
                     fa.PackTransposed(head + width, ld, keys[b], nv, ktp);
@@ -178,8 +187,7 @@ public sealed partial class CpuBackend
                             fa.TileTransposeTimesRows(tp, rows, cols, gr, dvp, j0, 1f);
                             fa.PackTileColumns(dpp, rows, cols, tp);
                             fa.TileTransposeTimesRows(tp, rows, cols, qr, dkp, j0, scale);
-                            fa.PackTileRows(dpp, rows, cols, tp);
-                            fa.TileTimesRows(tp, rows, cols, krp, kRows, j0, dqp, scale, 1f);
+                            fa.TileRowsTimesRows(dpp, tp, rows, cols, krp, kRows, j0, dqp, scale, 1f);
                         }
                         for (int r = 0; r < rows; r++)
                             CpuSimd.Axpy(1f, new ReadOnlySpan<float>(dqp + r * fa.Dp, headDim), new Span<float>(dHead + (long)(i0 + r) * ld, headDim));
@@ -190,20 +198,7 @@ public sealed partial class CpuBackend
                         CpuSimd.Axpy(1f, new ReadOnlySpan<float>(dkp + (long)j * fa.Dp, headDim), new Span<float>(row + width, headDim));
                         CpuSimd.Axpy(1f, new ReadOnlySpan<float>(dvp + (long)j * fa.Dp, headDim), new Span<float>(row + 2 * width, headDim));
                     }
-                    GC.KeepAlive(kOwner);
-                    GC.KeepAlive(vOwner);
-                    GC.KeepAlive(krOwner);
-                    GC.KeepAlive(dkOwner);
-                    GC.KeepAlive(dvOwner);
                 }
-            GC.KeepAlive(o1);
-            GC.KeepAlive(o2);
-            GC.KeepAlive(o3);
-            GC.KeepAlive(o4);
-            GC.KeepAlive(o5);
-            GC.KeepAlive(o6);
-            GC.KeepAlive(o7);
-            GC.KeepAlive(o8);
         });
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Tips.Kernels;
 
-/// <summary>Vector&lt;T&gt; span helpers for the memory-bound cpu ops.</summary>
+/// <summary>Vector&lt;T&gt; span helpers for the memory-bound cpu ops; long rows go to <see cref="CpuSimd512"/> on AVX-512 machines.</summary>
 internal static class CpuSimd
 {
     /// <summary>Runs body(i0, i1) over flat index ranges of a length-n array, in parallel when large.</summary>
@@ -31,6 +31,7 @@ internal static class CpuSimd
 
     public static void Scale(Span<float> x, float alpha)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 16) { CpuSimd512.Scale(x, alpha); return; }
         int i = 0;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
@@ -99,6 +100,7 @@ internal static class CpuSimd
     /// </summary>
     public static (float Mean, float Variance) MeanVariance(ReadOnlySpan<float> x)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 16) return CpuSimd512.MeanVariance(x);
         if (x.Length == 0) return (0f, 0f);
         float shift = x[0];
         int i = 0;
@@ -141,6 +143,7 @@ internal static class CpuSimd
     /// <summary>y = (x - mu) * rstd * gamma + beta.</summary>
     public static void Normalize(ReadOnlySpan<float> x, float mu, float rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 16) { CpuSimd512.Normalize(x, mu, rstd, gamma, beta, y); return; }
         int i = 0;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
@@ -158,6 +161,7 @@ internal static class CpuSimd
 
     public static float Max(ReadOnlySpan<float> x)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 32) return CpuSimd512.Max(x);
         int i = 0;
         float m = float.NegativeInfinity;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
@@ -182,6 +186,7 @@ internal static class CpuSimd
 
     public static float Min(ReadOnlySpan<float> x)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 32) return CpuSimd512.Min(x);
         int i = 0;
         float m = float.PositiveInfinity;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
@@ -206,6 +211,7 @@ internal static class CpuSimd
     /// <summary>y = exp(scale * x - shift); returns sum y.</summary>
     public static float ExpScaled(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 16) return CpuSimd512.ExpScaled(x, scale, shift, y);
         int i = 0;
         float sum = 0f;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)

@@ -44,17 +44,6 @@ internal sealed unsafe class FlashAttention
         else GemmMicroKernels.Kernel6x16(kc, a, b, c, ldc, alpha, beta);
     }
 
-    /// <summary>
-    /// Pinned scratch of at least <paramref name="floats"/> floats; returns a 64-byte aligned pointer into it, so
-    /// packed panels and tiles start on cache lines. The caller keeps <paramref name="owner"/> alive while in use.
-    /// </summary>
-    public static float* Scratch(int floats, out float[] owner)
-    {
-        owner = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
-        nint p = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(owner));
-        return (float*)((p + 63) & ~(nint)63);
-    }
-
     /// <summary>Keys padded to whole key blocks plus one MR panel (tiles may run past the last valid key).</summary>
     public int PaddedKeys(int nv) => (nv + Bc - 1) / Bc * Bc + Mr;
 
@@ -188,6 +177,24 @@ internal sealed unsafe class FlashAttention
         for (int qp = 0; qp < qPanels; qp++)
             for (int cp = 0; cp < Dp / Nr; cp++)
                 Micro(kc, tPacked + (long)qp * Bc * Mr, v + ((long)cp * vRows + k0) * Nr, c + (long)qp * Mr * Dp + cp * Nr, Dp, alpha, beta);
+    }
+
+    /// <summary>
+    /// <see cref="TileTimesRows"/> for the unpacked tile t (Br x Bc, ld Bc), keys [0, kc): the 8x32 kernel reads
+    /// t's rows in place; the 6x16 path packs t into <paramref name="scratch"/> (<see cref="PackTileRows"/>) first.
+    /// </summary>
+    public void TileRowsTimesRows(float* t, float* scratch, int rows, int kc, float* v, int vRows, int k0, float* c, float alpha, float beta)
+    {
+        if (!_wide)
+        {
+            PackTileRows(t, rows, kc, scratch);
+            TileTimesRows(scratch, rows, kc, v, vRows, k0, c, alpha, beta);
+            return;
+        }
+        int qPanels = (rows + Mr - 1) / Mr;
+        for (int qp = 0; qp < qPanels; qp++)
+            for (int cp = 0; cp < Dp / Nr; cp++)
+                GemmMicroKernels.Kernel8x32RowMajorA(kc, t + (long)qp * Mr * Bc, Bc, v + ((long)cp * vRows + k0) * Nr, c + (long)qp * Mr * Dp + cp * Nr, Dp, alpha, beta);
     }
 
     /// <summary>
