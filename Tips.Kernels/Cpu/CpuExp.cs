@@ -40,7 +40,7 @@ internal static class CpuExp
     /// The same reduction and polynomial on 16 lanes, for AVX-512 (callers check Avx512F.IsSupported): n by
     /// vrndscaleps, 2^n applied by vscalefps, which needs no exponent-field arithmetic and underflows gradually.
     /// Inputs are clamped to [-110, 88.72]: -inf (and anything below -103.3) gives 0, the top stays finite.
-    /// Per element (one thread, in L1) about a third of the Vector&lt;float&gt; version's time.
+    /// Per element (one thread, in L1, machine under heavy load, same run): 0.56-0.73 ns against 0.82-1.27 ns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
