@@ -55,12 +55,12 @@ public sealed class KillResumeTests : IDisposable
                 Assert.Equal(0, ChildTips.Run(TimeSpan.FromMinutes(3), args));
                 break;
             }
-            // Mostly within the first steps of the attempt (each step writes a checkpoint), sometimes during start-up
-            // and checkpoint loading.
-            int lines = rng.Next(2);
+            // Mostly just after the attempt's first checkpoint (one per step), so kills land in the next steps and their
+            // checkpoint writes; sometimes during start-up and checkpoint loading.
+            var saved = File.GetLastWriteTimeUtc(checkpoint);
             finished = rng.Next(6) == 0
                 ? ChildTips.RunOrKill(TimeSpan.FromSeconds(whole * 0.3 * rng.NextDouble()), _ => true, args)
-                : ChildTips.RunOrKill(TimeSpan.FromMilliseconds(rng.Next(150)), o => o.Count(c => c == '\n') >= lines, args);
+                : ChildTips.RunOrKill(TimeSpan.FromMilliseconds(rng.Next(120)), _ => File.GetLastWriteTimeUtc(checkpoint) != saved, args);
             if (finished) break;
             kills++;
             if (File.Exists(checkpoint)) StateDict.Load(checkpoint);
@@ -100,19 +100,21 @@ public sealed class KillResumeTests : IDisposable
         Assert.Equal(0, ChildTips.Run(TimeSpan.FromMinutes(3), Args(straight)));
         double whole = clock.Elapsed.TotalSeconds;
 
-        string sidecar = killed + ".partial.npz";
+        string sidecar = killed + ".partial";
+        int Saved() => Directory.Exists(sidecar) ? Directory.GetFiles(sidecar, "*.npz").Length : 0;
         int kills = 0, done = 0;
         for (int attempt = 0; kills < Kills / 2 && attempt < 2 * Kills; attempt++)
         {
             // Once the first batch of the attempt is saved, so that kills land between and inside sidecar writes.
-            var saved = File.GetLastWriteTimeUtc(sidecar);
-            if (ChildTips.RunOrKill(TimeSpan.FromMilliseconds(rng.Next(200)), _ => File.GetLastWriteTimeUtc(sidecar) != saved, Args(killed))) break;
+            int saved = Saved();
+            if (ChildTips.RunOrKill(TimeSpan.FromMilliseconds(rng.Next(40)), _ => Saved() != saved, Args(killed))) break;
             kills++;
-            int rows = File.Exists(sidecar) ? StateDict.LoadNpz(sidecar)["cls1"].Shape[0] : 0;
+            // One image per batch file (--batch 1); every saved batch must load.
+            int rows = Directory.Exists(sidecar) ? Directory.GetFiles(sidecar, "*.npz").Sum(f => StateDict.LoadNpz(f)["cls1"].Shape[0]) : 0;
             Assert.True(rows >= done, $"kill {kills}: the partial results shrank from {done} to {rows} images");
             done = rows;
         }
-        if (File.Exists(killed + ".files.txt") && !File.Exists(sidecar)) done = Images;
+        if (File.Exists(killed + ".files.txt") && !Directory.Exists(sidecar)) done = Images;
         else
         {
             var (code, output) = ChildTips.RunWithOutput(TimeSpan.FromMinutes(3), Args(killed));
@@ -124,7 +126,7 @@ public sealed class KillResumeTests : IDisposable
         var a = StateDict.LoadNpz(straight);
         var b = StateDict.LoadNpz(killed);
         foreach (var key in new[] { "cls1", "cls2" }) Assert.True(SameValues(a[key], b[key]), $"{key} differs after {kills} kills");
-        Assert.False(File.Exists(sidecar));
+        Assert.False(Directory.Exists(sidecar));
         Console.WriteLine($"embed: {kills} kills survived; an uninterrupted run takes {whole:F1} s");
     }
 
