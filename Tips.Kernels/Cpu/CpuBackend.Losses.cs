@@ -148,7 +148,7 @@ public sealed partial class CpuBackend
     /// <summary>log sum_c exp(scale * x_c), max-shifted.</summary>
     private static float LogSumExpScaled(ReadOnlySpan<float> x, float scale)
     {
-        float shift = scale * (scale >= 0f ? CpuSimd.Max(x) : CpuSimd.Min(x));
+        float shift = CpuSimd.MaxScaled(x, scale);
         float sum = 0f;
         foreach (float v in x) sum += MathF.Exp(scale * v - shift);
         return shift + MathF.Log(sum);

@@ -21,7 +21,7 @@ public sealed partial class CpuBackend
             {
                 var xs = xb.Array.AsSpan(xb.Offset + r * cols, cols);
                 var ys = yb.Array.AsSpan(yb.Offset + r * cols, cols);
-                float shift = scale * (scale >= 0f ? CpuSimd.Max(xs) : CpuSimd.Min(xs));
+                float shift = CpuSimd.MaxScaled(xs, scale);
                 float sum = CpuSimd.ExpScaled(xs, scale, shift, ys);
                 CpuSimd.Scale(ys, 1f / sum);
             }

@@ -159,6 +159,9 @@ internal static class CpuSimd
         for (; i < x.Length; i++) y[i] = (x[i] - mu) * rstd * gamma[i] + beta[i];
     }
 
+    /// <summary>max_c scale * x_c: the softmax shift, which for a negative scale comes from the smallest x.</summary>
+    public static float MaxScaled(ReadOnlySpan<float> x, float scale) => scale * (scale >= 0f ? Max(x) : Min(x));
+
     public static float Max(ReadOnlySpan<float> x)
     {
         if (CpuSimd512.IsSupported && x.Length >= 32) return CpuSimd512.Max(x);
