@@ -15,6 +15,16 @@ public static class ImageLoader
 {
     public const long DefaultMaxPixels = 64_000_000;
 
+    /// <summary>
+    /// Pixels an encoded byte may stand for beyond <see cref="FreePixels"/>. Photographs carry 1-20 pixels per
+    /// byte; deflate tops out near 1032:1, so even a flat 8-bit PNG stays under ~1000. A header that claims more
+    /// than this is a truncated or doctored file (decoders pad the missing part) or a decompression bomb.
+    /// </summary>
+    public const long MaxPixelsPerByte = 1024;
+
+    /// <summary>Images up to this many pixels are decoded whatever their file size (12 MiB as floats).</summary>
+    public const long FreePixels = 1 << 20;
+
     public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels)
     {
         byte[] data;
@@ -41,6 +51,8 @@ public static class ImageLoader
         // The (H, W, 3) float array must also fit in one .NET array, whatever limit the caller passed.
         maxPixels = Math.Min(maxPixels, Array.MaxLength / 3);
         if (pixels > maxPixels) throw new TipsException($"{what}: {info.Width}x{info.Height} = {pixels} pixels exceeds the limit of {maxPixels}");
+        if (pixels > FreePixels && pixels > MaxPixelsPerByte * data.Length)
+            throw new TipsException($"{what}: {info.Width}x{info.Height} pixels from a {data.Length}-byte file (more than {MaxPixelsPerByte} pixels per byte): truncated, corrupt or a decompression bomb");
         EncodedImageCheck.EnsureComplete(data, format!, what);
 
         using var image = Guard(what, () =>

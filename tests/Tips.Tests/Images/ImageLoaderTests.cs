@@ -203,6 +203,21 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void HeaderClaimingFarMorePixelsThanTheFileCanHoldIsRefused()
+    {
+        // A flat 2048 x 1024 PNG compresses to a few KiB (~300 pixels per byte) and must load; the same header
+        // over a single pixel's data claims ~30000 pixels per byte and must not turn into a 24 MiB buffer.
+        using var flat = new Image<Rgb24>(2048, 1024, new Rgb24(200, 120, 40));
+        using var ms = new MemoryStream();
+        flat.SaveAsPng(ms);
+        Assert.Equal(2048, ImageLoader.Load(Write("flat.png", ms.ToArray())).Width);
+
+        var bomb = TestPng.Encode(1, 1, 3, [1, 2, 3], declaredWidth: 2048, declaredHeight: 1024);
+        var e = Assert.Throws<TipsException>(() => ImageLoader.Load(Write("bomb.png", bomb)));
+        Assert.Contains("2048x1024 pixels from a", e.Message);
+    }
+
+    [Fact]
     public void CorruptTruncatedAndUnknownFilesAreOneLineTipsExceptions()
     {
         var png = File.ReadAllBytes(Path.Combine(Paths.Tiny, "images", "img_56x56.png"));
