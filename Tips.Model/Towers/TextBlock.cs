@@ -34,6 +34,8 @@ public sealed class TextBlock
     public Linear CProj { get; }
     public LayerNorm Ln2 { get; }
 
+    /// <param name="tape">Records the ops for the backward pass.</param>
+    /// <param name="x">The residual stream (B*T, width).</param>
     /// <param name="mask">1 at real tokens, 0 at padding (B*T): the attention key mask and the MLP row mask.</param>
     public Tensor Forward(Tape tape, Tensor x, Tensor mask)
     {

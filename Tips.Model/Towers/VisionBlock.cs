@@ -40,6 +40,8 @@ public sealed class VisionBlock
     public Linear Fc2 { get; }
     public Tensor Ls2 { get; }
 
+    /// <param name="tape">Records the ops for the backward pass.</param>
+    /// <param name="x">The residual stream (B*N, width).</param>
     /// <param name="valuePath">
     /// Zero-shot segmentation (TIPSv2): attention replaced by proj(V), the value path alone (no token mixing).
     /// </param>

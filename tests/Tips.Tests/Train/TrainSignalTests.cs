@@ -18,7 +18,7 @@ public sealed partial class TrainSignalTests : IDisposable
     [Theory]
     [InlineData(2)] // SIGINT, as Ctrl-C sends
     [InlineData(15)] // SIGTERM
-    public void SignalWritesACheckpointAndExitsCleanly(int signal)
+    public async Task SignalWritesACheckpointAndExitsCleanly(int signal)
     {
         string run = Path.Combine(_dir, "run.json"), outDir = Path.Combine(_dir, "out");
         File.WriteAllText(run, $$$"""
@@ -37,14 +37,15 @@ public sealed partial class TrainSignalTests : IDisposable
         var clock = Stopwatch.StartNew();
         while (!(File.Exists(metrics) && new FileInfo(metrics).Length > 0))
         {
-            if (p.HasExited) Assert.Fail($"tips train exited early: {stderr.Result}");
+            if (p.HasExited) Assert.Fail($"tips train exited early: {await stderr}");
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "no step finished within 3 minutes");
-            Thread.Sleep(50);
+            await Task.Delay(50);
         }
         Assert.Equal(0, Kill(p.Id, signal));
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "tips train did not stop after the signal");
-        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {stderr.Result}");
-        Assert.Contains("interrupted: checkpoint at step", stdout.Result);
+        string err = await stderr, output = await stdout;
+        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {err}");
+        Assert.Contains("interrupted: checkpoint at step", output);
         var meta = StateDict.Load(Path.Combine(outDir, TrainCommand.CheckpointFile)).Metadata;
         int steps = File.ReadAllLines(metrics).Length;
         Assert.Equal(steps.ToString(System.Globalization.CultureInfo.InvariantCulture), meta["step"]);
