@@ -27,7 +27,7 @@ public static class JsonlWriter
             string name = $"{lines.Count:D6}";
             if (lines.Count == 0) CreateFolder(Path.Combine(root, "images"));
             string image = $"images/{name}.png";
-            WriteAtomically(Path.Combine(root, image), s =>
+            AtomicFile.Write(Path.Combine(root, image), s =>
             {
                 using var png = EncodeRgb(example);
                 png.SaveAsPng(s);
@@ -37,7 +37,7 @@ public static class JsonlWriter
             {
                 labels = $"labels/{name}.png";
                 CreateFolder(Path.Combine(root, "labels"));
-                WriteAtomically(Path.Combine(root, labels), s =>
+                AtomicFile.Write(Path.Combine(root, labels), s =>
                 {
                     using var png = EncodeLabels(classes, example.Height, example.Width, labels);
                     png.SaveAsPng(s);
@@ -52,7 +52,7 @@ public static class JsonlWriter
             lines.Add(Line(image, example.WebCaption, example.SyntheticCaption, labels, depth));
         }
         if (lines.Count == 0) throw new TipsException($"{root}: nothing to export");
-        WriteAtomically(Path.Combine(root, JsonlDataset.IndexFile), s =>
+        AtomicFile.Write(Path.Combine(root, JsonlDataset.IndexFile), s =>
         {
             using var w = new StreamWriter(s, leaveOpen: true);
             foreach (var line in lines) w.Write(line + "\n");
@@ -127,28 +127,4 @@ public static class JsonlWriter
     }
 
     private static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round(v * 255), 0, 255);
-
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string temp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temp);
-            throw new TipsException($"{path}: cannot write ({e.Message})");
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
 }

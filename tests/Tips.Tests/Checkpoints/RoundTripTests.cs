@@ -75,6 +75,25 @@ public class RoundTripTests : IDisposable
     }
 
     [Fact]
+    public void AWriteRemovesTemporaryFilesOfKilledWritersOnly()
+    {
+        var path = files.Path("b.npz");
+        int dead;
+        using (var child = System.Diagnostics.Process.Start("true"))
+        {
+            child.WaitForExit();
+            dead = child.Id;
+        }
+        // The current process may be writing the same file on another thread: its temporary file stays.
+        string orphan = path + $".tmp-{dead}-0123abcd", ours = path + $".tmp-{Environment.ProcessId}-0123abcd";
+        string other = files.Path("c.npz") + $".tmp-{dead}-0123abcd", unrelated = path + ".tmp-notapid";
+        foreach (var f in new[] { orphan, ours, other, unrelated }) File.WriteAllText(f, "torn");
+        Sample(withBFloat16: false).SaveNpz(path, compress: false);
+        Assert.False(File.Exists(orphan), "orphan of a killed writer kept");
+        Assert.True(File.Exists(ours) && File.Exists(other) && File.Exists(unrelated), "a file that is not an orphan of this path was removed");
+    }
+
+    [Fact]
     public void SafetensorsRoundTripIsBitExactWithMetadata()
     {
         var sd = Sample(withBFloat16: true);
