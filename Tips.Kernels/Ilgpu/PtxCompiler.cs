@@ -17,7 +17,7 @@ internal static class PtxCompiler
     internal static readonly Type[] KernelClasses =
     [
         typeof(ElementwiseKernels), typeof(ReductionKernels), typeof(NormKernels), typeof(SoftmaxKernels),
-        typeof(GemmKernels), typeof(AttentionKernels), typeof(ImageKernels),
+        typeof(GemmKernels), typeof(AttentionKernels), typeof(ImageKernels), typeof(PeakKernels),
     ];
 
     internal static IEnumerable<MethodInfo> Kernels() => KernelClasses

@@ -11,7 +11,7 @@ namespace Tips.Bench;
 
 /// <summary>
 /// model --kind forward|train --tower vision|text --variant S/14|B/14 [--size 448] [--tokens 64] [--batch 1]
-///       [--budget 10] [--min-reps 3] [--max-reps 9] [--profile]
+///       [--budget 10] [--min-reps 3] [--max-reps 9] [--profile] [--device cpu|cuda|opencl|ilgpu-cpu]
 /// One configuration of the comparison with PyTorch (bench/run-compare.sh), timed like bench/torch_tips.py: one
 /// warm-up, then repetitions until max-reps or until min-reps and the budget; one JSON line with the median and the
 /// process's peak resident set (run one configuration per process). --profile adds the per-op times of one call.
@@ -22,7 +22,7 @@ namespace Tips.Bench;
 public static class ModelCompare
 {
     private sealed record Options(string Kind, string Tower, string Variant, int Size, int Tokens, int Batch,
-        double Budget, int MinReps, int MaxReps, bool Profile);
+        double Budget, int MinReps, int MaxReps, bool Profile, string Device);
 
     public static int Run(string[] args)
     {
@@ -37,9 +37,18 @@ public static class ModelCompare
             return 2;
         }
 
-        var cpu = new CpuBackend();
-        var profiler = o.Profile ? new OpProfiler(cpu) : null;
-        using IBackend backend = profiler is null ? cpu : profiler;
+        IBackend device;
+        try
+        {
+            device = Backends.Create(o.Device);
+        }
+        catch (BackendException e)
+        {
+            Console.Error.WriteLine($"model: {e.Message}");
+            return 1;
+        }
+        var profiler = o.Profile ? new OpProfiler(device) : null;
+        using IBackend backend = profiler is null ? device : profiler;
         var config = TipsConfig.FromVariant(o.Variant);
         using var step = o.Tower == "vision"
             ? (IStep)new VisionStep(backend, config.Vision, o)
@@ -63,7 +72,8 @@ public static class ModelCompare
         {
             ["side"] = "ours", ["kind"] = o.Kind, ["tower"] = o.Tower, ["variant"] = o.Variant,
             ["size"] = o.Tower == "vision" ? o.Size : null, ["tokens"] = o.Tower == "text" ? o.Tokens : null,
-            ["batch"] = o.Batch, ["threads"] = Environment.ProcessorCount,
+            ["batch"] = o.Batch, ["threads"] = Environment.ProcessorCount, ["device"] = backend.Device,
+            ["gflop"] = Math.Round(ModelFlops.Step(config, o.Tower, o.Kind, o.Size, o.Tokens, o.Batch) / 1e9, 3),
             ["median_s"] = Math.Round(median, 5), ["min_s"] = Math.Round(sorted[0], 5), ["reps"] = times.Count,
             ["rss_before_mb"] = Math.Round(before, 1), ["peak_mb"] = Math.Round(ResidentMb("VmHWM"), 1),
         };
@@ -85,6 +95,7 @@ public static class ModelCompare
     private static Options Parse(string[] args)
     {
         string? kind = null, tower = null, variant = null;
+        string device = "cpu";
         int size = 448, tokens = 64, batch = 1, minReps = 3, maxReps = 9;
         double budget = 10;
         bool profile = false;
@@ -108,6 +119,7 @@ public static class ModelCompare
                         ? b : throw new ArgumentException($"--budget needs seconds, got '{args[i]}'");
                     break;
                 case "--profile": profile = true; break;
+                case "--device": device = Next(); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
@@ -117,7 +129,8 @@ public static class ModelCompare
         if (kind == "train" && tower == "text") throw new ArgumentException("training is timed for the vision tower only");
         if (size % 14 != 0) throw new ArgumentException($"--size {size} is not a multiple of 14");
         if (tokens > 64) throw new ArgumentException($"--tokens {tokens} exceeds 64");
-        return new Options(kind, tower, variant, size, tokens, batch, budget, minReps, Math.Max(minReps, maxReps), profile);
+        if (!Backends.Names.Contains(device)) throw new ArgumentException($"--device must be one of {string.Join(", ", Backends.Names)}");
+        return new Options(kind, tower, variant, size, tokens, batch, budget, minReps, Math.Max(minReps, maxReps), profile, device);
     }
 
     /// <summary>A /proc/self/status field in MiB: VmRSS now, VmHWM the peak (what ru_maxrss reports).</summary>
