@@ -23,6 +23,8 @@ public sealed class ParserFuzzTests : IDisposable
     [InlineData("sentencepiece", 200)]
     [InlineData("config", 600)]
     [InlineData("image", 600)]
+    [InlineData("run", 400)]
+    [InlineData("jsonl", 300)]
     public void MutantsAreAcceptedOrRejectedWithTipsException(string name, int suiteIterations)
     {
         var parser = Parser.Named(name);

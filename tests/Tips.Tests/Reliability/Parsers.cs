@@ -5,6 +5,8 @@ using Tips.Model.Checkpoints;
 using Tips.Model.Config;
 using Tips.Model.Images;
 using Tips.Model.Text;
+using Tips.Train.Data;
+using Tips.Train.Training;
 
 namespace Tips.Tests.Reliability;
 
@@ -26,7 +28,52 @@ public sealed record Parser(string Name, string Extension, Func<byte[][]> Seeds,
         }),
         new("config", ".json", () => [File.ReadAllBytes(Path.Combine(Paths.Tiny, "config.json"))], d => d.Length, path => TipsConfig.Load(path)),
         new("image", ".img", ImageSeeds, d => Math.Min(d.Length, 256), path => ImageLoader.Load(path)),
+        new("run", ".json", RunSeeds, d => d.Length, path => RunConfig.Load(path, [])),
+        new("jsonl", ".jsonl", () => [File.ReadAllBytes(Path.Combine(JsonlFolder.Value, JsonlDataset.IndexFile))], d => d.Length, ReadJsonl),
     ];
+
+    /// <summary>An exported scene dataset whose index the jsonl mutants replace (images, labels and depth stay valid).</summary>
+    private static readonly Lazy<string> JsonlFolder = new(() =>
+    {
+        string dir = Directory.CreateTempSubdirectory("tips-fuzz-jsonl-").FullName;
+        var scenes = new SceneDataset(new SceneGenerator(30, 24), Split.Validation, 3);
+        JsonlWriter.Export(dir, Enumerable.Range(0, 3).Select(i => scenes.Get(i)));
+        return dir;
+    });
+
+    private static void ReadJsonl(string path)
+    {
+        string folder = Directory.CreateTempSubdirectory("tips-fuzz-jsonl-").FullName;
+        try
+        {
+            foreach (var sub in Directory.GetDirectories(JsonlFolder.Value))
+                Directory.CreateSymbolicLink(Path.Combine(folder, Path.GetFileName(sub)), sub);
+            File.Copy(path, Path.Combine(folder, JsonlDataset.IndexFile));
+            var dataset = JsonlDataset.Open(folder);
+            for (long i = 0; i < Math.Min(dataset.Count, 8); i++) dataset.Get(i);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>run.json files naming the tiny model and tokenizer by absolute path, with scene and jsonl data.</summary>
+    private static byte[][] RunSeeds()
+    {
+        string model = Path.Combine(Paths.Tiny, "config.json"), tokenizer = Path.Combine(Paths.Tiny, "tokenizer.model");
+        string Run(string data) => $$$"""
+            {"model": {{{System.Text.Json.JsonSerializer.Serialize(model)}}}, "tokenizer": {{{System.Text.Json.JsonSerializer.Serialize(tokenizer)}}},
+             "data": {{{data}}}, "batch_size": 4, "global_size": 28, "local_size": 14, "local_crops": 2,
+             "checkpoint_every": 10, "data_seed": 3, "max_bad_steps": 4,
+             "train": {"total_steps": 20, "learning_rate": 0.001, "mask_ratio": 0.5, "mask_weight": 1.0, "prototypes": 64}}
+            """;
+        return
+        [
+            Encoding.UTF8.GetBytes(Run("""{"scenes": {"count": 64, "size": 28}}""")),
+            Encoding.UTF8.GetBytes(Run($$"""{"jsonl": {{System.Text.Json.JsonSerializer.Serialize(JsonlFolder.Value)}}}""")),
+        ];
+    }
 
     public static Parser Named(string name) => All.Single(p => p.Name == name);
 
