@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Long mutation-fuzz run of every parser (npy, npz, safetensors, SentencePiece, config JSON, images, run.json,
-# JSONL dataset index) plus the
-# hostile corpus. usage: scripts/fuzz.sh [ITERATIONS_PER_PARSER=20000] [SEED=random]
+# JSONL dataset index) plus the hostile corpus. usage: scripts/fuzz.sh [ITERATIONS_PER_PARSER=20000] [SEED=random]
 # A failing input is kept in $TIPS_FUZZ_FAILURES (default /tmp/tips-fuzz-failures) and named in the failure;
 # copy it to tests/Tips.Tests/Reliability/corpus/ (or add it to make_corpus.py) once fixed.
 set -euo pipefail
