@@ -58,19 +58,21 @@ def main(lines_path, blas_path, profile_path, md_path, json_path):
         table.append(f"| {k[0]} | {name} | {cell(ours, 'median_s', '{:.3f}')} | {cell(torch, 'median_s', '{:.3f}')} | "
                      f"{'n/a' if ratio is None else f'{ratio:.2f}x'} | {'>= 2x' if need > 1 else '> 1x'} | {'n/a' if ok is None else 'yes' if ok else 'NO'} | "
                      f"{cell(ours, 'peak_mb', '{:.0f}')} | {cell(torch, 'peak_mb', '{:.0f}')} | "
-                     f"{cell(ours, 'reps', '{}')} / {cell(torch, 'reps', '{}')} |")
+                     f"{cell(ours, 'reps', '{}')} / {cell(torch, 'reps', '{}')} | {cell(ours or torch, 'load1', '{:.1f}') if (ours or torch).get('load1') is not None else 'n/a'} |")
         results.append({"config": name, "kind": k[0], "ours": ours, "torch": torch,
                         "speedup": None if ratio is None else round(ratio, 3), "target": need, "target_held": ok})
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     md = [f"# TIPS on cpu: ours vs PyTorch ({date})", "",
           f"2 threads on both sides; PyTorch {blas['torch']} ({', '.join(blas['build'])}), BLAS loaded: "
           f"{', '.join(blas['blas_libraries'])}. Random weights N(0, 0.02). Times are medians of one process per "
-          "configuration after one warm-up call; peak = the process's peak resident set (VmHWM / ru_maxrss), "
+          "configuration and side, both warmed up by one call, then their timed calls alternating (bench/compare_driver.py); "
+          "peak = the process's peak resident set (VmHWM / ru_maxrss), "
           "PyTorch's including its ~300 MiB of libraries. Speedup = torch median / our median. Training step = "
           "forward + Linear(D, 1000) head on CLS1 + cross-entropy + backward + AdamW, same on both sides.", "",
-          "| kind | configuration | ours s | torch s | speedup | target | held | ours peak MiB | torch peak MiB | reps ours / torch |",
-          "|---|---|---:|---:|---:|---|---|---:|---:|---|", *table, "",
-          f"Targets held: {sum(held)} of {len(held)} measured on both sides ({len(table)} configurations)."]
+          "| kind | configuration | ours s | torch s | speedup | target | held | ours peak MiB | torch peak MiB | reps ours / torch | load |",
+          "|---|---|---:|---:|---:|---|---|---:|---:|---|---:|", *table, "",
+          f"Targets held: {sum(held)} of {len(held)} measured on both sides ({len(table)} configurations). "
+          "Load = the 1-minute load average when the configuration started (2 cores: above ~2 other work shared them)."]
     profile = json.load(open(profile_path))
     md += ["", *profile_table(profile)]
     with open(md_path, "w") as f:

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Side-by-side cpu comparison with PyTorch, 2 threads: TIPS image tower forward (S/14, B/14 at 224 and 448 px,
 # batch 1 and 8), text tower forward (64 tokens, batch 1 and 8), training steps (S/14 and B/14 at 224 px).
-# One process per configuration and side (peak memory = that process's peak resident set). Writes
-# bench/results/<date>-compare-cpu.md and .json. Options: --budget SECONDS per configuration (default 10),
-# --quick (batch 1 and 224 px only, 1 repetition, table printed only: a check of the pipeline, not a measurement).
+# One process per configuration and side (peak memory = that process's peak resident set); bench/compare_driver.py
+# warms both up, then alternates their timed calls (medians of 3 rounds, 2 where a round takes over 20 s), and
+# skips what would start after the time limit. Writes bench/results/<date>-compare-cpu.md and .json.
+# Options: --rounds N (default 3), --time-limit SECONDS (default 540: the whole run stays within ~10 minutes),
+# --quick (batch 1 and 224 px only, 1 round, table printed only: a check of the pipeline, not a measurement).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-budget=10 min_reps=3 quick=0
+rounds=3 limit=540 quick=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --budget) budget="$2"; shift 2 ;;
-    --quick) quick=1 min_reps=1 budget=0; shift ;;
-    *) echo "run-compare.sh: unknown argument '$1' (expected --budget SECONDS or --quick)" >&2; exit 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --time-limit) limit="$2"; shift 2 ;;
+    --quick) quick=1 rounds=1; shift ;;
+    *) echo "run-compare.sh: unknown argument '$1' (expected --rounds N, --time-limit SECONDS or --quick)" >&2; exit 2 ;;
   esac
 done
 
@@ -46,7 +49,6 @@ fi
 
 dotnet build bench/Tips.Bench -c Release -nologo -v q -clp:ErrorsOnly >&2
 ours=(dotnet bench/Tips.Bench/bin/Release/net10.0/Tips.Bench.dll model)
-theirs=("$py" bench/torch_tips.py run)
 
 configs=()
 for variant in S/14 B/14; do
@@ -66,13 +68,9 @@ configs+=("--kind train --tower vision --variant S/14 --size 224 --batch 1")
 configs+=("--kind train --tower vision --variant B/14 --size 224 --batch 1")
 [ "$quick" = 1 ] || configs+=("--kind train --tower vision --variant B/14 --size 224 --batch 8")
 
-for c in "${configs[@]}"; do
-  echo "== $c" >&2
-  # shellcheck disable=SC2086
-  "${ours[@]}" $c --budget "$budget" --min-reps "$min_reps" | tee -a "$tmp/lines.jsonl" >&2
-  # shellcheck disable=SC2086
-  "${theirs[@]}" $c --budget "$budget" --min-reps "$min_reps" | tee -a "$tmp/lines.jsonl" >&2
-done
+# The driver fails only after running every configuration it could; the table marks the missing ones n/a.
+"$py" bench/compare_driver.py --ours "${ours[*]}" --torch "$py bench/torch_tips.py run" --rounds "$rounds" \
+  --time-limit "$limit" "${configs[@]}" | tee "$tmp/lines.jsonl" >&2 || echo "run-compare.sh: some configurations failed (see above)" >&2
 
 echo "== per-op profile of our B/14 448 px forward" >&2
 "${ours[@]}" --kind forward --tower vision --variant B/14 --size 448 --batch 1 --min-reps 1 --budget 0 --profile > "$tmp/profile.json"

@@ -3,7 +3,7 @@
 One configuration per process, so ru_maxrss is that configuration's peak. Prints one JSON line.
   torch_tips.py blas                                   which BLAS torch loaded (JSON line)
   torch_tips.py run --kind forward|train --tower vision|text --variant S/14|B/14 --size 448 --batch 1
-                    [--tokens 64] [--threads 2] [--budget 10] [--min-reps 3] [--max-reps 9]
+                    [--tokens 64] [--threads 2] [--budget 10] [--min-reps 3] [--max-reps 9] [--serve]
 Random weights N(0, 0.02) (as Init.Normal on our side). The training step is the same objective on both sides:
 a Linear(D, 1000) head on CLS1, cross-entropy against fixed labels, mean over the batch, backward, AdamW
 (lr 1e-4, betas 0.9/0.999, eps 1e-8, weight decay 0.05 on every parameter).
@@ -179,6 +179,27 @@ def time_calls(fn, budget, min_reps, max_reps):
     return times
 
 
+def serve(fn):
+    """After one warm-up call, one timed call per "step" line on stdin (its seconds as a JSON line) until "end":
+    bench/compare_driver.py alternates these calls with ours."""
+    fn()
+    print(json.dumps({"ready": True}), flush=True)
+    times = []
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "end":
+            break
+        if command != "step":
+            raise SystemExit(f"torch_tips.py: unknown command '{command}' (expected step or end)")
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        times.append(time.perf_counter() - t0)
+        print(json.dumps({"s": round(times[-1], 5), "cpu_s": round(time.process_time() - c0, 5)}), flush=True)
+    if not times:
+        raise SystemExit("torch_tips.py: no step was timed")
+    return times
+
+
 def run(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -214,7 +235,7 @@ def run(args):
             opt.step()
 
     before = rss_mb()
-    times = time_calls(step, args.budget, args.min_reps, args.max_reps)
+    times = serve(step) if args.serve else time_calls(step, args.budget, args.min_reps, args.max_reps)
     ordered = sorted(times)
     h = len(ordered) // 2
     median = ordered[h] if len(ordered) % 2 else (ordered[h - 1] + ordered[h]) / 2
@@ -224,6 +245,7 @@ def run(args):
         "tokens": args.tokens if args.tower == "text" else None,
         "batch": args.batch, "threads": torch.get_num_threads(),
         "median_s": round(median, 5), "min_s": round(ordered[0], 5), "reps": len(times),
+        "times_s": [round(t, 4) for t in times],
         "rss_before_mb": round(before, 1),
         # ru_maxrss is in KiB on Linux.
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -260,6 +282,7 @@ def main():
     r.add_argument("--budget", type=float, default=10.0)
     r.add_argument("--min-reps", type=int, default=3)
     r.add_argument("--max-reps", type=int, default=9)
+    r.add_argument("--serve", action="store_true", help="timed calls on request from stdin (compare_driver.py)")
     args = parser.parse_args()
     if args.mode == "blas":
         blas()

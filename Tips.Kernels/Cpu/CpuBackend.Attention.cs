@@ -180,8 +180,7 @@ public sealed partial class CpuBackend
                             {
                                 var pr = new Span<float>(sp + r * bc, cols);
                                 CpuSimd.ExpScaled(pr, 1f, lb.Array[lseAt + r], pr);
-                                var dr = new Span<float>(dpp + r * bc, cols);
-                                for (int j = 0; j < cols; j++) dr[j] = pr[j] * (dr[j] - dd[r]);
+                                CpuSimd.MultiplyShifted(pr, dd[r], new Span<float>(dpp + r * bc, cols));
                             }
                             fa.PackTileColumns(sp, rows, cols, tp);
                             fa.TileTransposeTimesRows(tp, rows, cols, gr, dvp, j0, 1f);

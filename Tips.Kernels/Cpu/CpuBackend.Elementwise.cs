@@ -67,10 +67,7 @@ public sealed partial class CpuBackend
         {
             for (int r = r0; r < r1; r++)
             {
-                float sr = sb.Array[sb.Offset + r];
-                var xs = xb.Array.AsSpan(xb.Offset + r * cols, cols);
-                var ys = yb.Array.AsSpan(yb.Offset + r * cols, cols);
-                for (int c = 0; c < cols; c++) ys[c] = sr * xs[c];
+                CpuSimd.Scaled(xb.Array.AsSpan(xb.Offset + r * cols, cols), sb.Array[sb.Offset + r], yb.Array.AsSpan(yb.Offset + r * cols, cols));
             }
         });
     }

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Tips.Kernels;
 
 // Optimizer updates over flat parameter buffers.
@@ -28,7 +31,28 @@ public sealed partial class CpuBackend
             var gs = gb.Array.AsSpan(gb.Offset + i0, n);
             var ms = mb.Array.AsSpan(mb.Offset + i0, n);
             var vs = vb.Array.AsSpan(vb.Offset + i0, n);
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+            {
+                // The scalar loop's operations in the same order, lane by lane (sqrt and division are exact in both).
+                var pv = MemoryMarshal.Cast<float, Vector<float>>(ps);
+                var gv = MemoryMarshal.Cast<float, Vector<float>>(gs);
+                var mv = MemoryMarshal.Cast<float, Vector<float>>(ms);
+                var vv = MemoryMarshal.Cast<float, Vector<float>>(vs);
+                Vector<float> oneMinusB1 = new(1f - beta1), b2 = new(beta2), oneMinusB2 = new(1f - beta2);
+                Vector<float> decayV = new(decay), stepV = new(stepSize), bc2 = new(bc2Sqrt), epsV = new(eps);
+                for (int j = 0; j < pv.Length; j++)
+                {
+                    var g = gv[j];
+                    var mi = mv[j] + oneMinusB1 * (g - mv[j]);
+                    var vi = b2 * vv[j] + oneMinusB2 * g * g;
+                    mv[j] = mi;
+                    vv[j] = vi;
+                    pv[j] = pv[j] * decayV - stepV * mi / (Vector.SquareRoot(vi) / bc2 + epsV);
+                }
+                i = pv.Length * Vector<float>.Count;
+            }
+            for (; i < n; i++)
             {
                 float g = gs[i];
                 float mi = ms[i] + (1f - beta1) * (g - ms[i]);

@@ -29,6 +29,36 @@ internal static class CpuSimd
         for (; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
+    /// <summary>y = alpha * x (y may be x).</summary>
+    public static void Scaled(ReadOnlySpan<float> x, float alpha, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var a = new Vector<float>(alpha);
+            for (int j = 0; j < xv.Length; j++) yv[j] = a * xv[j];
+            i = xv.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) y[i] = alpha * x[i];
+    }
+
+    /// <summary>y[i] = p[i] * (y[i] - shift): the softmax backward dS = P (dP - rowsum(dO o O)) in attention.</summary>
+    public static void MultiplyShifted(ReadOnlySpan<float> p, float shift, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+        {
+            var pv = MemoryMarshal.Cast<float, Vector<float>>(p);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var s = new Vector<float>(shift);
+            for (int j = 0; j < pv.Length; j++) yv[j] = pv[j] * (yv[j] - s);
+            i = pv.Length * Vector<float>.Count;
+        }
+        for (; i < p.Length; i++) y[i] = p[i] * (y[i] - shift);
+    }
+
     public static void Scale(Span<float> x, float alpha)
     {
         if (CpuSimd512.IsSupported && x.Length >= 16) { CpuSimd512.Scale(x, alpha); return; }

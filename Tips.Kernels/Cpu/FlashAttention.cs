@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Tips.Kernels;
 
 /// <summary>
@@ -13,6 +16,10 @@ namespace Tips.Kernels;
 /// the exp of each score tile is roughly a third of the work), and 1.1-1.9x its five GEMM-sized products (backward).
 /// With the AVX-512 exp and P V reading the probability tiles in place (no transpose into panels): 1.15-1.4x
 /// against its GEMMs by CPU time per op, where the previous build measured 1.6-1.8x in the same runs (heavy load).
+/// A perf profile (B=8, N=258, H=6) then put the scalar packs at ~45% of attention time (PackTileColumns 13%,
+/// PackQueries 9%, PackTransposed 9%, PackRows 4%, the dS loop 6%) against 28% in the micro-kernels; with 8 x 8
+/// register transposes, vector row copies and a vector dS the backward took 40-64 ms of CPU where the old one took
+/// 61-110 ms in the same interleaved runs (forward 19-33 ms against 22-34 ms; load 15-33 on 2 cores).
 /// </summary>
 internal sealed unsafe class FlashAttention
 {
@@ -59,20 +66,28 @@ internal sealed unsafe class FlashAttention
     public void PackTransposed(float* src, int ld, int[] idx, int count, float* dst)
     {
         int panels = (count + Nr - 1) / Nr;
+        float** rows = stackalloc float*[8];
         for (int p = 0; p < panels; p++)
         {
             float* panel = dst + (long)p * Dh * Nr;
-            for (int c = 0; c < Nr; c++)
+            for (int c0 = 0; c0 < Nr; c0 += 8)
             {
-                int j = p * Nr + c;
-                if (j < count)
+                int valid = Math.Min(8, count - p * Nr - c0);
+                if (valid == 8 && Avx.IsSupported)
                 {
-                    float* row = src + (long)idx[j] * ld;
-                    for (int d = 0; d < Dh; d++) panel[d * Nr + c] = row[d];
+                    // Eight whole key rows: 8 x 8 register transposes, the Dh % 8 tail element by element.
+                    for (int c = 0; c < 8; c++) rows[c] = src + (long)idx[p * Nr + c0 + c] * ld;
+                    int d8 = Dh & ~7;
+                    for (int d = 0; d < d8; d += 8) Transpose8x8(rows, d, panel + (long)d * Nr + c0, Nr);
+                    for (int d = d8; d < Dh; d++)
+                        for (int c = 0; c < 8; c++) panel[d * Nr + c0 + c] = rows[c][d];
+                    continue;
                 }
-                else
+                for (int c = c0; c < c0 + 8; c++)
                 {
-                    for (int d = 0; d < Dh; d++) panel[d * Nr + c] = 0f;
+                    int j = p * Nr + c;
+                    float* row = j < count ? src + (long)idx[j] * ld : null;
+                    for (int d = 0; d < Dh; d++) panel[d * Nr + c] = row is null ? 0f : row[d];
                 }
             }
         }
@@ -98,8 +113,8 @@ internal sealed unsafe class FlashAttention
                 }
                 float* row = src + (long)(idx is null ? j : idx[j]) * ld + cp * Nr;
                 int n = Math.Min(Nr, Dh - cp * Nr);
-                for (int c = 0; c < n; c++) o[c] = row[c];
-                for (int c = n; c < Nr; c++) o[c] = 0f;
+                new ReadOnlySpan<float>(row, n).CopyTo(new Span<float>(o, n));
+                if (n < Nr) new Span<float>(o + n, Nr - n).Clear();
             }
         }
     }
@@ -107,9 +122,20 @@ internal sealed unsafe class FlashAttention
     /// <summary>Packs up to Br query rows (src + i * ld) as column panels [Dh][MR] for an A operand with kc = Dh.</summary>
     public void PackQueries(float* src, int ld, int rows, float* dst)
     {
+        float** rowPtrs = stackalloc float*[8];
         for (int qp = 0; qp < Br / Mr; qp++)
         {
             float* panel = dst + (long)qp * Dh * Mr;
+            if (Mr == 8 && qp * Mr + Mr <= rows && Avx.IsSupported)
+            {
+                // A whole panel of 8 query rows: 8 x 8 register transposes, the Dh % 8 tail element by element.
+                for (int r = 0; r < 8; r++) rowPtrs[r] = src + (long)(qp * Mr + r) * ld;
+                int d8 = Dh & ~7;
+                for (int d = 0; d < d8; d += 8) Transpose8x8(rowPtrs, d, panel + (long)d * Mr, Mr);
+                for (int d = d8; d < Dh; d++)
+                    for (int r = 0; r < 8; r++) panel[d * Mr + r] = rowPtrs[r][d];
+                continue;
+            }
             for (int r = 0; r < Mr; r++)
             {
                 int i = qp * Mr + r;
@@ -152,12 +178,56 @@ internal sealed unsafe class FlashAttention
         for (int kp = 0; kp < panels; kp++)
         {
             float* panel = dst + (long)kp * Br * Mr;
+            int valid = Math.Min(Mr, cols - kp * Mr);
+            if (valid == 8 && Mr == 8)
+            {
+                for (int i = 0; i < rows; i++) Vector256.Store(Vector256.Load(t + (long)i * Bc + kp * 8), panel + i * 8);
+                continue;
+            }
             for (int i = 0; i < rows; i++)
             {
                 float* src = t + (long)i * Bc + kp * Mr;
-                for (int c = 0; c < Mr; c++) panel[i * Mr + c] = kp * Mr + c < cols ? src[c] : 0f;
+                new ReadOnlySpan<float>(src, valid).CopyTo(new Span<float>(panel + i * Mr, valid));
+                if (valid < Mr) new Span<float>(panel + i * Mr + valid, Mr - valid).Clear();
             }
         }
+    }
+
+    /// <summary>d[j * ldd + i] = rows[i][d0 + j] for i, j &lt; 8 (unpack, shuffle, lane permute).</summary>
+    private static void Transpose8x8(float** rows, int d0, float* d, int ldd)
+    {
+        var r0 = Avx.LoadVector256(rows[0] + d0);
+        var r1 = Avx.LoadVector256(rows[1] + d0);
+        var r2 = Avx.LoadVector256(rows[2] + d0);
+        var r3 = Avx.LoadVector256(rows[3] + d0);
+        var r4 = Avx.LoadVector256(rows[4] + d0);
+        var r5 = Avx.LoadVector256(rows[5] + d0);
+        var r6 = Avx.LoadVector256(rows[6] + d0);
+        var r7 = Avx.LoadVector256(rows[7] + d0);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(d + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(d + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(d + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(d + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(d + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(d + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(d + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>S (Br x Bc, ld Bc) = alpha * Q K^T for query panels [0, rows) and keys [0, cols) of a key block.</summary>

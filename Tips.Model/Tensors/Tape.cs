@@ -12,7 +12,7 @@ namespace Tips.Model.Tensors;
 /// </summary>
 public sealed class Tape : IDisposable
 {
-    private readonly List<Action> _backward = [];
+    private readonly List<(Tensor Output, Action Backward)> _backward = [];
     private readonly HashSet<IDisposable> _owned = new(ReferenceEqualityComparer.Instance);
     private bool _backwardDone;
 
@@ -71,7 +71,8 @@ public sealed class Tape : IDisposable
         return b;
     }
 
-    internal void Record(Action backward) => _backward.Add(backward);
+    /// <summary>Records the backward of the op that produced <paramref name="output"/> (a tape-owned tensor).</summary>
+    internal void Record(Tensor output, Action backward) => _backward.Add((output, backward));
 
     /// <summary>
     /// Frees tape-owned intermediates the forward no longer needs. Only in inference: while recording the tape
@@ -85,7 +86,13 @@ public sealed class Tape : IDisposable
             if (t is not null && _owned.Remove(t.Root)) t.Root.Dispose();
     }
 
-    /// <summary>Back-propagates from a scalar: d loss / d loss = 1, then every recorded op in reverse.</summary>
+    /// <summary>
+    /// Back-propagates from a scalar: d loss / d loss = 1, then every recorded op in reverse. Once the op that
+    /// produced a tape-owned tensor has run its backward, nothing reads that tensor's gradient any more (every
+    /// consumer was recorded later, so ran earlier): the gradient goes back to the pool there, and the live
+    /// gradients of intermediates stay a few layers' worth instead of the whole network's. Gradients of
+    /// parameters and of tensors the tape does not own (inputs) stay.
+    /// </summary>
     public void Backward(Tensor loss)
     {
         if (!IsRecording) throw new TipsException("backward on a tape that is not recording");
@@ -94,7 +101,12 @@ public sealed class Tape : IDisposable
         if (_backwardDone) throw new TipsException("backward already ran on this tape");
         _backwardDone = true;
         Backend.Fill(loss.EnsureGrad(), 1f);
-        for (int i = _backward.Count - 1; i >= 0; i--) _backward[i]();
+        for (int i = _backward.Count - 1; i >= 0; i--)
+        {
+            var (output, backward) = _backward[i];
+            backward();
+            if (_owned.Contains(output)) output.ReleaseGrad();
+        }
     }
 
     public void Dispose()

@@ -86,6 +86,14 @@ public sealed class Tensor : IDisposable
         return _grad;
     }
 
+    /// <summary>Returns an owner's gradient buffer to the pool (<see cref="Grad"/> is null afterwards).</summary>
+    internal void ReleaseGrad()
+    {
+        if (_base is not null) return;
+        _grad?.Dispose();
+        _grad = null;
+    }
+
     /// <summary>Zeroes the gradient if one exists (between optimiser steps).</summary>
     public void ZeroGrad()
     {

@@ -11,10 +11,12 @@ namespace Tips.Bench;
 
 /// <summary>
 /// model --kind forward|train --tower vision|text --variant S/14|B/14 [--size 448] [--tokens 64] [--batch 1]
-///       [--budget 10] [--min-reps 3] [--max-reps 9] [--profile] [--device cpu|cuda|opencl|ilgpu-cpu]
+///       [--budget 10] [--min-reps 3] [--max-reps 9] [--profile] [--serve] [--device cpu|cuda|opencl|ilgpu-cpu]
 /// One configuration of the comparison with PyTorch (bench/run-compare.sh), timed like bench/torch_tips.py: one
 /// warm-up, then repetitions until max-reps or until min-reps and the budget; one JSON line with the median and the
 /// process's peak resident set (run one configuration per process). --profile adds the per-op times of one call.
+/// --serve: after the warm-up, one timed step per "step" line on stdin (its seconds as a JSON line) until "end",
+/// then the same summary line (bench/compare_driver.py alternates these steps with PyTorch's).
 /// Random weights N(0, 0.02); the training step is a Linear(D, 1000) head on CLS1, cross-entropy against fixed
 /// labels, mean over the batch, backward, AdamW (lr 1e-4, betas 0.9/0.999, eps 1e-8, weight decay 0.05 on every
 /// parameter) - the same objective as the PyTorch side.
@@ -22,7 +24,7 @@ namespace Tips.Bench;
 public static class ModelCompare
 {
     private sealed record Options(string Kind, string Tower, string Variant, int Size, int Tokens, int Batch,
-        double Budget, int MinReps, int MaxReps, bool Profile, string Device);
+        double Budget, int MinReps, int MaxReps, bool Profile, bool Serve, string Device);
 
     public static int Run(string[] args)
     {
@@ -57,16 +59,52 @@ public static class ModelCompare
         double before = ResidentMb("VmRSS");
         step.Run();
         var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (times.Count < o.MaxReps && (times.Count < o.MinReps || total.Elapsed.TotalSeconds < o.Budget))
+        var cpuTimes = new List<double>();
+        using var self = Process.GetCurrentProcess();
+        var threads0 = ThreadCpuSeconds();
+        long allocated0 = GC.GetTotalAllocatedBytes();
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+        void TimedStep()
         {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
             step.Run();
             times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            self.Refresh();
+            cpuTimes.Add((self.TotalProcessorTime - c0).TotalSeconds);
+        }
+
+        if (o.Serve)
+        {
+            // One timed step per "step" line on stdin, its seconds on stdout, until "end": the driver
+            // (bench/compare_driver.py) alternates our steps with PyTorch's.
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["ready"] = true }));
+            while (Console.ReadLine() is { } command && command.Trim() != "end")
+            {
+                if (command.Trim() != "step")
+                {
+                    Console.Error.WriteLine($"model: unknown command '{command}' (expected step or end)");
+                    return 2;
+                }
+                TimedStep();
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                    { ["s"] = Math.Round(times[^1], 5), ["cpu_s"] = Math.Round(cpuTimes[^1], 5) }));
+            }
+            if (times.Count == 0)
+            {
+                Console.Error.WriteLine("model: no step was timed");
+                return 2;
+            }
+        }
+        else
+        {
+            var total = Stopwatch.StartNew();
+            while (times.Count < o.MaxReps && (times.Count < o.MinReps || total.Elapsed.TotalSeconds < o.Budget))
+                TimedStep();
         }
         var sorted = times.Order().ToArray();
-        int h = sorted.Length / 2;
-        double median = sorted.Length % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
+        double median = Median(sorted);
 
         var line = new Dictionary<string, object?>
         {
@@ -75,6 +113,15 @@ public static class ModelCompare
             ["batch"] = o.Batch, ["threads"] = Environment.ProcessorCount, ["device"] = backend.Device,
             ["gflop"] = Math.Round(ModelFlops.Step(config, o.Tower, o.Kind, o.Size, o.Tokens, o.Batch) / 1e9, 3),
             ["median_s"] = Math.Round(median, 5), ["min_s"] = Math.Round(sorted[0], 5), ["reps"] = times.Count,
+            ["times_s"] = times.Select(t => Math.Round(t, 4)).ToArray(),
+            // Process CPU seconds (all threads) per repetition: less sensitive than wall time to other load.
+            ["cpu_median_s"] = Math.Round(Median(cpuTimes.Order().ToArray()), 5),
+            // CPU seconds per repetition of the busiest threads: a main thread far ahead of the rest means serial work.
+            ["thread_cpu_s"] = ThreadCpuSeconds().Select(t => (t.Value - threads0.GetValueOrDefault(t.Key)) / times.Count)
+                .Where(t => t > 0.001).OrderDescending().Take(6).Select(t => Math.Round(t, 3)).ToArray(),
+            ["managed_alloc_mb_per_rep"] = Math.Round((GC.GetTotalAllocatedBytes() - allocated0) / 1048576.0 / times.Count, 2),
+            ["gc_per_rep"] = Math.Round((double)(GC.CollectionCount(0) - gen0) / times.Count, 2),
+            ["gc2_per_rep"] = Math.Round((double)(GC.CollectionCount(2) - gen2) / times.Count, 2),
             ["rss_before_mb"] = Math.Round(before, 1), ["peak_mb"] = Math.Round(ResidentMb("VmHWM"), 1),
         };
         if (profiler is not null)
@@ -98,7 +145,7 @@ public static class ModelCompare
         string device = "cpu";
         int size = 448, tokens = 64, batch = 1, minReps = 3, maxReps = 9;
         double budget = 10;
-        bool profile = false;
+        bool profile = false, serve = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -120,6 +167,7 @@ public static class ModelCompare
                     break;
                 case "--profile": profile = true; break;
                 case "--device": device = Next(); break;
+                case "--serve": serve = true; break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
@@ -130,7 +178,33 @@ public static class ModelCompare
         if (size % 14 != 0) throw new ArgumentException($"--size {size} is not a multiple of 14");
         if (tokens > 64) throw new ArgumentException($"--tokens {tokens} exceeds 64");
         if (!Backends.Names.Contains(device)) throw new ArgumentException($"--device must be one of {string.Join(", ", Backends.Names)}");
-        return new Options(kind, tower, variant, size, tokens, batch, budget, minReps, Math.Max(minReps, maxReps), profile, device);
+        return new Options(kind, tower, variant, size, tokens, batch, budget, minReps, Math.Max(minReps, maxReps), profile, serve, device);
+    }
+
+    private static double Median(double[] sorted)
+    {
+        int h = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
+    }
+
+    /// <summary>User + system CPU seconds of each thread of this process (/proc/self/task/*/stat, clock ticks of 10 ms).</summary>
+    private static Dictionary<string, double> ThreadCpuSeconds()
+    {
+        var result = new Dictionary<string, double>();
+        foreach (string dir in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                result[Path.GetFileName(dir)] = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+        return result;
     }
 
     /// <summary>A /proc/self/status field in MiB: VmRSS now, VmHWM the peak (what ru_maxrss reports).</summary>

@@ -13,7 +13,7 @@ public static partial class Ops
         be.ActivationForward(kind, x.Data, y.Data);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.ActivationBackward(kind, x.Data, dy, x.EnsureGrad());
@@ -33,7 +33,7 @@ public static partial class Ops
         be.SwiGluForward(x.Data, y.Data, rows, hidden);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.SwiGluBackward(x.Data, dy, x.EnsureGrad(), rows, hidden);

@@ -22,7 +22,7 @@ public static partial class Ops
         be.AttentionForward(qkv.Data, y.Data, lse, batch, tokens, heads, headDim, scale, keyMask);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.AttentionBackward(qkv.Data, y.Data, lse!, dy, qkv.EnsureGrad(), batch, tokens, heads, headDim, scale, keyMask);

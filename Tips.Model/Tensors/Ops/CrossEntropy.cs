@@ -20,7 +20,7 @@ public static partial class Ops
         be.SoftCrossEntropyForward(logits.Data, targets.Data, y.Data, rows, cols, scale);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.SoftCrossEntropyBackward(logits.Data, targets.Data, dy, logits.EnsureGrad(), rows, cols, scale);
@@ -45,7 +45,7 @@ public static partial class Ops
         be.MaskedPatchLossForward(student.Data, teacher.Data, center.Data, mask.Data, y.Data, batch, tokens, k, tauS, tauT, allPositions);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             var host = new float[1];

@@ -13,7 +13,7 @@ public static partial class Ops
         be.Gemm(false, true, 1, 1, n, 1f, a.Data, n, 0, b.Data, n, 0, 0f, y.Data, 1, 0);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             // da += dy * b and db += dy * a, dy staying on the device.

@@ -14,7 +14,7 @@ public static partial class Ops
         be.EmbeddingForward(table.Data, ids, y.Data, count, dim, scale);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.EmbeddingBackward(dy, ids, table.EnsureGrad(), count, dim, scale);

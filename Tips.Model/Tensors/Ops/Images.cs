@@ -18,7 +18,7 @@ public static partial class Ops
         be.PatchifyForward(image.Data, y.Data, batch, height, width, patch);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.PatchifyBackward(dy, image.EnsureGrad(), batch, height, width, patch);
@@ -40,7 +40,7 @@ public static partial class Ops
         be.ResizeForward(x.Data, y.Data, batch, inH, inW, outH, outW, channels);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.ResizeBackward(dy, x.EnsureGrad(), batch, inH, inW, outH, outW, channels);

@@ -17,7 +17,7 @@ public static partial class Ops
         be.LayerNormForward(x.Data, gamma.Data, beta.Data, y.Data, mean, rstd, rows, cols, eps);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.LayerNormBackward(dy, x.Data, gamma.Data, mean!, rstd!,

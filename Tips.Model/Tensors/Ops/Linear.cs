@@ -28,7 +28,7 @@ public static partial class Ops
         be.Gemm(false, true, rows, outF, inF, 1f, x.Data, inF, 0, weight.Data, inF, 0, 0f, y.Data, outF, 0, 1, bias?.Data, activation);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             if (x.RequiresGrad)

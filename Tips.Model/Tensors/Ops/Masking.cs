@@ -14,7 +14,7 @@ public static partial class Ops
         be.RowScaleForward(x.Data, s.Data, y.Data, rows, cols);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.RowScaleBackward(x.Data, s.Data, dy, tape.GradOrScratch(x), s.RequiresGrad ? s.EnsureGrad() : null, rows, cols);
@@ -47,7 +47,7 @@ public static partial class Ops
         be.Gemm(false, false, rows, cols, 1, 1f, m.Data, 1, 0, token.Data, cols, 0, 1f, y.Data, cols, 0);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             if (x.RequiresGrad) be.RowScaleBackward(x.Data, keep.Data, dy, x.EnsureGrad(), null, rows, cols);
@@ -74,7 +74,7 @@ public static partial class Ops
             0f, y.Data, width, width, batch);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.Gemm(true, false, tokens, width, 1, 1f, w.Data, tokens, tokens, dy, width, width,

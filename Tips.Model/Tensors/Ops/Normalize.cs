@@ -14,7 +14,7 @@ public static partial class Ops
         be.L2NormalizeForward(x.Data, y.Data, norms, rows, cols, eps);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.L2NormalizeBackward(y.Data, norms!, dy, x.EnsureGrad(), rows, cols, eps);
@@ -33,7 +33,7 @@ public static partial class Ops
         be.SoftmaxForward(x.Data, y.Data, rows, cols, scale);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.SoftmaxBackward(y.Data, dy, x.EnsureGrad(), rows, cols, scale);

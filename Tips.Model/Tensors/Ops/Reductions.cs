@@ -13,7 +13,7 @@ public static partial class Ops
         be.SumRows(x.Data, y.Data, 1, n, 1, 1f / n, 0f);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.BroadcastRows(dy, x.EnsureGrad(), 1, n, 1, 1f / n);
@@ -31,7 +31,7 @@ public static partial class Ops
         be.Scale(y.Data, alpha);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             be.Axpy(alpha, dy, x.EnsureGrad());
@@ -55,7 +55,7 @@ public static partial class Ops
         be.Scale(y.Data, s);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             if (x.RequiresGrad) be.Axpy(s, dy, x.EnsureGrad());

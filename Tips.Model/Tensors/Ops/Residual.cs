@@ -16,7 +16,7 @@ public static partial class Ops
         be.ScaledResidualForward(y.Data, r.Data, gamma?.Data, rows, cols);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             if (x.RequiresGrad) be.Axpy(1f, dy, x.EnsureGrad());
@@ -44,7 +44,7 @@ public static partial class Ops
         be.AddRowVector(y.Data, v.Data, rows, cols, 1f);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             if (x.RequiresGrad) be.Axpy(1f, dy, x.EnsureGrad());

@@ -23,7 +23,7 @@ public static partial class Ops
         ForEachPart((p, b, src, dst, len) => be.Copy(p.Data.Slice(src, len), y.Data.Slice(dst, len)));
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             ForEachPart((p, b, src, dst, len) =>
@@ -60,7 +60,7 @@ public static partial class Ops
             y.Data, count * width, batch, count * width);
         if (!track) return y;
 
-        tape.Record(() =>
+        tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
             var dx = x.EnsureGrad();

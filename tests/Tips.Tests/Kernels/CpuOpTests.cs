@@ -21,7 +21,7 @@ public class CpuWideTileOpTests : OpTestsBase
 
     protected override (int Batch, int Tokens, int Heads)[] AttentionShapes => [(2, 9, 2), (1, 200, 1)];
 
-    protected override int[] AttentionHeadDims => [40];
+    protected override int[] AttentionHeadDims => [40, 20];
 
     protected override (int Batch, int Tokens, int K)[] PatchLossShapes => [(2, 3, 4)];
 

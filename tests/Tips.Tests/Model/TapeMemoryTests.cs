@@ -44,6 +44,26 @@ public sealed class TapeMemoryTests : IDisposable
     }
 
     [Fact]
+    public void BackwardReturnsIntermediateGradientsToThePool()
+    {
+        // Every intermediate of a recording forward gets a gradient of its own size in the backward. Released once
+        // its producer's backward ran, the memory the backward adds beyond the parameter gradients stays a small
+        // part of the activations of a 6-block tower (kept, it would be about as large as them).
+        using var backend = new CpuBackend();
+        using var tower = VisionTower.Create(backend, new VisionConfig(32, 6, 2, 64, FfnKind.Mlp, 14, 3), VisionReferenceTests.RandomWeights(4));
+        long parameters = backend.BytesAllocated;
+        using var tape = new Tape(backend, recording: true);
+        var output = tower.Forward(tape, tape.Constant(VisionReferenceTests.RandomPixels(2 * 42 * 42 * 3, 5), 2, 42, 42, 3));
+        var loss = tape.Dot(output.PatchTokens, output.PatchTokens);
+        long activations = backend.BytesAllocated - parameters;
+        tape.Backward(loss);
+        long added = backend.BytesAllocated - parameters - activations - parameters;
+        Assert.True(added < activations / 3, $"backward added {added} bytes beyond the parameter gradients for {activations} bytes of activations");
+        Assert.Null(output.PatchTokens.Grad);
+        Assert.All(tower.Parameters.Items.Where(p => p.Key.StartsWith("blocks.", StringComparison.Ordinal)), p => Assert.NotNull(p.Value.Grad));
+    }
+
+    [Fact]
     public void InferenceReleasesIntermediatesEarly()
     {
         // Without recording, a deep tower holds only a few activations at once: peak memory of a 6-block forward
