@@ -192,18 +192,34 @@ public sealed class StampScenesTests : IDisposable
     }
 
     [Fact]
-    public void RunConfigSelectsStampScenes()
+    public void TrainAndEvalRunOnStampScenes()
     {
         var path = Path.Combine(_dir, "run.json");
         File.WriteAllText(path, $$$"""
             {"model": "{{{Path.Combine(Paths.Tiny, "config.json")}}}", "tokenizer": "{{{Path.Combine(Paths.Tiny, "tokenizer.model")}}}",
-             "data": {"stamps": {"count": 20, "size": 64}}, "batch_size": 2, "global_size": 56, "local_size": 28, "local_crops": 1, "checkpoint_every": 2}
+             "data": {"stamps": {"count": 20, "size": 64}}, "batch_size": 2, "global_size": 56, "local_size": 28, "local_crops": 1, "checkpoint_every": 2,
+             "train": {"total_steps": 2, "head_hidden": 32, "head_bottleneck": 16, "prototypes": 32, "warmup_steps": 1, "freeze_last_layer_steps": 1}}
             """);
         var config = RunConfig.Load(path, []);
         var source = Assert.IsType<StampDataset>(config.Source);
         Assert.Equal(20, source.Count);
         Assert.Equal((64, 64), (source.Get(3).Height, source.Get(3).Width));
         Assert.Contains("\"stamps\"", config.ToJson());
+
+        var runDir = Path.Combine(_dir, "run");
+        Cli.CliRun.Ok("train", "--config", path, "--out", runDir, "--device", "cpu");
+        var steps = File.ReadAllLines(Path.Combine(runDir, MetricsLog.FileName)).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToArray();
+        Assert.Equal(2, steps.Length);
+        Assert.All(steps, s => Assert.True(double.IsFinite(s["loss"]!.GetValue<double>())));
+
+        var json = Path.Combine(_dir, "eval.json");
+        var table = Cli.CliRun.Ok(["eval", .. Cli.CliRun.Both, "--data", "stamps", "--probe-images", "12", "--test-images", "6", "--segment-images", "1", "--out", json]);
+        Assert.Contains($"{StampCategories.ClassCount} classes", table);
+        Assert.Contains($"over {StampCategories.Count} kinds", table);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var metrics = doc.RootElement.GetProperty("metrics").EnumerateObject().ToArray();
+        Assert.Equal(9, metrics.Length);
+        Assert.All(metrics, m => Assert.True(double.IsFinite(m.Value.GetProperty("value").GetDouble()), m.Name));
     }
 
     private static float[] DiscColour(int category) => [(category * 37 % 256) / 255f, (category * 91 % 256) / 255f, (200 - category * 13) / 255f];
