@@ -26,23 +26,24 @@ public static class DebianData
         }
     }
 
-    /// <summary>The folder <paramref name="relative"/> (e.g. "usr/share/tuxpaint/stamps") of <paramref name="package"/>
-    /// under the first root that has it; a TipsException saying how to install the package otherwise.</summary>
-    public static string Folder(string package, string relative)
+    /// <summary>The folder or file <paramref name="relative"/> (e.g. "usr/share/tuxpaint/stamps") of
+    /// <paramref name="package"/> under the first root that has it; a TipsException saying how to install the package
+    /// otherwise.</summary>
+    public static string Locate(string package, string relative)
     {
         foreach (var root in Roots)
         {
-            var dir = Path.Combine(root, relative);
-            if (Directory.Exists(dir)) return dir;
+            var path = Path.Combine(root, relative);
+            if (Path.Exists(path)) return path;
         }
         throw new TipsException($"Debian package {package} not found ({relative} is in none of {string.Join(", ", Roots)}): "
             + $"run scripts/setup.sh --tests, or apt-get install {package}, or set TIPS_DEBIAN_DATA");
     }
 
     /// <summary>skimage's sample images (CC0 photographs such as astronaut.png, chelsea.png, coffee.png).</summary>
-    public static string SkimageImages() => Folder(Skimage, "usr/lib/python3/dist-packages/skimage/data");
+    public static string SkimageImages() => Locate(Skimage, "usr/lib/python3/dist-packages/skimage/data");
 
-    public static string StampsFolder() => Folder(Stamps, "usr/share/tuxpaint/stamps");
+    public static string StampsFolder() => Locate(Stamps, "usr/share/tuxpaint/stamps");
 
-    public static string FashionMnistFolder() => Folder(FashionMnist, "usr/share/datasets/fashion-mnist");
+    public static string FashionMnistFolder() => Locate(FashionMnist, "usr/share/datasets/fashion-mnist");
 }

@@ -171,7 +171,7 @@ public sealed class StampScenesTests : IDisposable
     {
         var missing = Assert.Throws<TipsException>(() => StampCatalog.Open(Path.Combine(_dir, "none")));
         Assert.Contains("no such stamps folder", missing.Message);
-        var pkg = Assert.Throws<TipsException>(() => DebianData.Folder(DebianData.Stamps, "usr/share/no-such-folder"));
+        var pkg = Assert.Throws<TipsException>(() => DebianData.Locate(DebianData.Stamps, "usr/share/no-such-folder"));
         Assert.Contains("scripts/setup.sh --tests", pkg.Message);
         Assert.Contains("tuxpaint-stamps-default", pkg.Message);
 

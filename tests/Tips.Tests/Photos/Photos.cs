@@ -28,8 +28,8 @@ public static class Photos
     public static (int Height, int Width, int Depth, byte[] Samples) NetpbmDecode(string file)
     {
         bool png = file.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
-        var bin = DebianData.Folder(DebianData.Netpbm, "usr/bin");
-        var start = new ProcessStartInfo(System.IO.Path.Combine(bin, png ? "pngtopam" : "jpegtopnm"))
+        var tool = DebianData.Locate(DebianData.Netpbm, png ? "usr/bin/pngtopam" : "usr/bin/jpegtopnm");
+        var start = new ProcessStartInfo(tool)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -38,7 +38,8 @@ public static class Photos
         if (png) start.ArgumentList.Add("-alphapam");
         start.ArgumentList.Add(file);
         // libnetpbm comes from the same extraction root when the package is not installed system-wide.
-        start.Environment["LD_LIBRARY_PATH"] = System.IO.Path.GetFullPath(System.IO.Path.Combine(bin, "..", "lib", "x86_64-linux-gnu"));
+        var lib = System.IO.Path.GetFullPath(System.IO.Path.Combine(tool, "..", "..", "lib"));
+        start.Environment["LD_LIBRARY_PATH"] = string.Join(':', Directory.GetDirectories(lib, "*-linux-gnu"));
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         using var output = new MemoryStream();
