@@ -10,8 +10,8 @@ namespace Tips.Train.Data;
 /// short name captions use ("red kangaroo" from "A red kangaroo.").</summary>
 public sealed record StampInfo(string RelativePath, int Category, string Caption, string Name);
 
-/// <summary>A decoded stamp cropped to its non-transparent box: (H, W, 4) straight RGBA in [0, 1].</summary>
-public sealed record StampImage(int Height, int Width, float[] Rgba);
+/// <summary>A decoded stamp cropped to its non-transparent box: (H, W, 4) straight (not premultiplied) RGBA bytes.</summary>
+public sealed record StampImage(int Height, int Width, byte[] Rgba);
 
 /// <summary>
 /// The Tux Paint stamps of <see cref="StampCategories"/>: every `*.png` with a `.txt` beside it whose first line is
@@ -20,7 +20,8 @@ public sealed record StampImage(int Height, int Width, float[] Rgba);
 /// </summary>
 public sealed class StampCatalog
 {
-    /// <summary>Longest side after decoding: scenes are small, and this bounds the cache (about 1 MiB per stamp).</summary>
+    /// <summary>Longest side after decoding: scenes are small, and this bounds the cache (at most 256 KiB per stamp,
+    /// under 100 MiB for all).</summary>
     public const int MaxSide = 256;
 
     private const long MaxPixels = 16_000_000;
@@ -107,22 +108,8 @@ public sealed class StampCatalog
                 if (scale < 1) m.Resize(Math.Max(1, (int)Math.Round(box.Width * scale)), Math.Max(1, (int)Math.Round(box.Height * scale)));
             });
             int h = image.Height, w = image.Width;
-            var rgba = new float[h * w * 4];
-            image.ProcessPixelRows(rows =>
-            {
-                for (int y = 0; y < h; y++)
-                {
-                    var row = rows.GetRowSpan(y);
-                    for (int x = 0; x < w; x++)
-                    {
-                        int o = (y * w + x) * 4;
-                        rgba[o] = row[x].R / 255f;
-                        rgba[o + 1] = row[x].G / 255f;
-                        rgba[o + 2] = row[x].B / 255f;
-                        rgba[o + 3] = row[x].A / 255f;
-                    }
-                }
-            });
+            var rgba = new byte[h * w * 4];
+            image.CopyPixelDataTo(rgba);
             return new StampImage(h, w, rgba);
         }
     }

@@ -187,10 +187,10 @@ public sealed class StampSceneGenerator
                 if (tx < 0 || tx >= image.Width) continue;
                 float wt = wy * (dx == 0 ? 1 - fu : fu);
                 int o = (ty * image.Width + tx) * 4;
-                float alpha = image.Rgba[o + 3] * wt;
-                result[0] += image.Rgba[o] * alpha;
-                result[1] += image.Rgba[o + 1] * alpha;
-                result[2] += image.Rgba[o + 2] * alpha;
+                float alpha = image.Rgba[o + 3] * (wt / 255f);
+                result[0] += image.Rgba[o] * (alpha / 255f);
+                result[1] += image.Rgba[o + 1] * (alpha / 255f);
+                result[2] += image.Rgba[o + 2] * (alpha / 255f);
                 result[3] += alpha;
             }
         }
