@@ -4,7 +4,8 @@ namespace Tips.Train.Data;
 
 /// <summary>
 /// Finds files of Debian packages that `scripts/setup.sh --tests` extracts (apt-get download + dpkg -x) under
-/// $TIPS_DEBIAN_DATA/root (default ~/.cache/tips/debian/root), or that apt-get installed system-wide.
+/// $TIPS_DEBIAN_DATA/root (default ~/.cache/tips/debian/root), or that apt-get installed system-wide (only
+/// without TIPS_DEBIAN_DATA).
 /// </summary>
 public static class DebianData
 {
@@ -13,18 +14,12 @@ public static class DebianData
     public const string FashionMnist = "dataset-fashion-mnist";
     public const string Netpbm = "netpbm";
 
-    /// <summary>The extraction roots searched in order; "/" last, for packages installed with apt-get.</summary>
-    public static IReadOnlyList<string> Roots
-    {
-        get
-        {
-            var roots = new List<string>();
-            if (Environment.GetEnvironmentVariable("TIPS_DEBIAN_DATA") is { Length: > 0 } env) roots.Add(Path.Combine(env, "root"));
-            roots.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "tips", "debian", "root"));
-            roots.Add("/");
-            return roots;
-        }
-    }
+    /// <summary>The extraction roots searched in order: $TIPS_DEBIAN_DATA/root alone when that is set, otherwise
+    /// ~/.cache/tips/debian/root, then "/" for packages installed with apt-get.</summary>
+    public static IReadOnlyList<string> Roots =>
+        Environment.GetEnvironmentVariable("TIPS_DEBIAN_DATA") is { Length: > 0 } env
+            ? [Path.Combine(env, "root")]
+            : [Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "tips", "debian", "root"), "/"];
 
     /// <summary>The folder or file <paramref name="relative"/> (e.g. "usr/share/tuxpaint/stamps") of
     /// <paramref name="package"/> under the first root that has it; a TipsException saying how to install the package
