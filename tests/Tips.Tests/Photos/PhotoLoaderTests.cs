@@ -60,7 +60,8 @@ public class PhotoLoaderTests
             max = Math.Max(max, d);
         }
         double mean = sum / samples.Length;
-        Assert.True(mean <= 1.0 && max <= 24, $"{name}: mean |libjpeg - ImageLoader| = {mean:F3}, max {max} (of 255)");
+        // Measured: mean 0.03, max 3 (97% of samples identical).
+        Assert.True(mean <= 0.25 && max <= 8, $"{name}: mean |libjpeg - ImageLoader| = {mean:F3}, max {max} (of 255)");
     }
 
     /// <summary>A JPEG photograph tagged with EXIF orientation 6 loads as the untagged one rotated 90 degrees clockwise
