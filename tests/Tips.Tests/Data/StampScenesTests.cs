@@ -128,6 +128,35 @@ public sealed class StampScenesTests : IDisposable
         Assert.True(counts > 40 * 1.5, $"{counts} stamps in 40 scenes: placement gives up too often");
     }
 
+    /// <summary>A lone real stamp's mask covers its box in the proportion of the stamp's texels with alpha >= 1/2, up to
+    /// a band of about one pixel along its outline.</summary>
+    [Fact]
+    public void LoneRealStampMaskAreaFollowsItsAlpha()
+    {
+        var generator = new StampSceneGenerator(Real.Value, Grounds.Value, 128, 128, 1, 1);
+        for (int index = 0; index < 12; index++)
+        {
+            var scene = generator.Generate(Split.Validation, index);
+            var p = Assert.Single(scene.Stamps);
+            var image = Real.Value.Image(p.Stamp);
+            int opaque = 0, edges = 0;
+            for (int y = 0; y < image.Height; y++)
+                for (int x = 0; x < image.Width; x++)
+                {
+                    bool inside = image.Rgba[(y * image.Width + x) * 4 + 3] >= 128;
+                    if (inside) opaque++;
+                    if (x + 1 < image.Width && inside != image.Rgba[(y * image.Width + x + 1) * 4 + 3] >= 128) edges++;
+                    if (y + 1 < image.Height && inside != image.Rgba[((y + 1) * image.Width + x) * 4 + 3] >= 128) edges++;
+                }
+            double expected = p.Width * p.Height * opaque / (image.Width * image.Height);
+            // The outline's length in scene pixels, each edge texel scaled by the pixels per texel.
+            double outline = edges * Math.Max(p.Width / image.Width, p.Height / image.Height);
+            int mask = scene.Instances.Count(i => i == 1);
+            Assert.Equal(mask, scene.Example.Classes!.Count(c => c == p.ClassId));
+            Assert.True(Math.Abs(mask - expected) <= 0.25 * outline + 4, $"{p.Name}: mask {mask} pixels, alpha says {expected:F0} (outline {outline:F0})");
+        }
+    }
+
     /// <summary>Disc stamps (opaque inside the inscribed circle of their box, transparent outside), one colour per category,
     /// under every category folder: a stamp's mask must be the ellipse inscribed in its placed box, nearer stamps must
     /// cover farther ones, and fully covered pixels must have exactly the stamp's colour.</summary>
