@@ -112,7 +112,8 @@ public class PhotoCommandTests
         }
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < queries.Length; j++)
-                Assert.True(Math.Abs(table[i][j] - Cos(i, j)) <= 1e-4 + 1e-4, $"{Photos.Rgb[i]} vs '{queries[j]}': printed {table[i][j]}, reference {Cos(i, j):F6}");
+                // Printed with 4 decimals (0.5e-4) plus float32 encoding error.
+                Assert.True(Math.Abs(table[i][j] - Cos(i, j)) <= 2e-4, $"{Photos.Rgb[i]} vs '{queries[j]}': printed {table[i][j]}, reference {Cos(i, j):F6}");
 
         // Text -> images over a folder (with a file that is not an image): the ranking of the similarity column.
         var dir = Photos.Folder(run, "photos", Photos.Rgb);
