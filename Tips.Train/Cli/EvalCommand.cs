@@ -9,7 +9,7 @@ namespace Tips.Train.Cli;
 internal static class EvalCommand
 {
     public static readonly CommandSpec Spec = new("eval", "evaluate frozen features (probes, retrieval, zero-shot, kNN)", """
-        usage: tips eval --vision V --text T --tokenizer M [--variant B | --config C.json] [--data generated|DIR]
+        usage: tips eval --vision V --text T --tokenizer M [--variant B | --config C.json] [--data generated|stamps|DIR|fashion-mnist]
                          [--probe-images N] [--test-images N] [--segment-images N] [--out results.json] [--device D]
 
         Measures on frozen features (any checkpoint, the official layout included), each beside its chance level:
@@ -22,6 +22,11 @@ internal static class EvalCommand
         --data generated (default): scenes at the model's native size; probes fit on the validation split, measured on the
         test split. --data DIR: a JSONL folder with class and depth maps (as the scene generator writes them); the first
         probe-images examples fit the probes, the next test-images are measured. Images are squashed to the native size.
+        --data stamps: Tux Paint stamp scenes (tuxpaint-stamps-default and python3-skimage, installed by
+        scripts/setup.sh --tests) at the native size, split like the generated scenes, over the 13 stamp categories.
+        --data fashion-mnist: Debian's dataset-fashion-mnist (installed by scripts/setup.sh --tests); fashion_linear_acc
+        (ridge probe) and fashion_knn_acc (10-NN) on L2-normalised CLS1, fitted on the first probe-images training
+        images, measured on the first test-images test images (28x28 grey, resized to the native size); needs --vision only.
         Prints a table; --out writes JSON ({"setup": {...}, "metrics": {name: {value, chance, ...}}}).
 
         example:
@@ -41,9 +46,21 @@ internal static class EvalCommand
         };
         string? output = args.Has("--out") ? CliFiles.Output(args, "--out") : null;
         string data = args.Optional("--data") ?? "generated";
-        if (data != "generated" && !Directory.Exists(data)) throw new UsageException($"eval: --data '{data}' is neither 'generated' nor a folder");
-        using var tips = CliFiles.Load(args, "--vision", "--text", tokenizer: true);
-        var report = Evaluate(tips, data, options, io.Err);
+        if (data is not ("generated" or "stamps" or FashionData) && !Directory.Exists(data))
+            throw new UsageException($"eval: --data '{data}' is neither 'generated', 'stamps', '{FashionData}' nor a folder");
+        EvalReport report;
+        if (data == FashionData)
+        {
+            var train = FashionMnist.Load(train: true, options.ProbeImages);
+            var test = FashionMnist.Load(train: false, options.TestImages);
+            using var vision = CliFiles.Load(args, "--vision", null, tokenizer: false);
+            report = FashionProbe.Run(vision, train, test, options.KnnK, options.RidgeLambda, s => io.Err.WriteLine($"eval: {s}"));
+        }
+        else
+        {
+            using var tips = CliFiles.Load(args, "--vision", "--text", tokenizer: true);
+            report = Evaluate(tips, data, options, io.Err);
+        }
         io.Out.Write(report.ToTable());
         if (output is not null)
         {
@@ -52,6 +69,8 @@ internal static class EvalCommand
         }
         return 0;
     }
+
+    private const string FashionData = "fashion-mnist";
 
     /// <summary>Runs the protocols on "generated" scenes (validation split for probes, test split measured) or a JSONL folder.</summary>
     public static EvalReport Evaluate(TipsPipeline tips, string data, EvalOptions options, TextWriter progress)
@@ -64,6 +83,14 @@ internal static class EvalCommand
             var probe = new SceneDataset(generator, Split.Validation, options.ProbeImages);
             var test = new SceneDataset(generator, Split.Test, options.TestImages);
             return Evaluator.Run(tips, probe, 0, test, 0, options, Log);
+        }
+        if (data == "stamps")
+        {
+            int size = tips.NativeSize;
+            var generator = StampSceneGenerator.FromDebian(size, size);
+            var probe = new StampDataset(generator, Split.Validation, options.ProbeImages);
+            var test = new StampDataset(generator, Split.Test, options.TestImages);
+            return Evaluator.Run(tips, probe, 0, test, 0, options, Log, StampCategories.Names);
         }
         var folder = JsonlDataset.Open(data);
         if (folder.Count < options.ProbeImages + options.TestImages)

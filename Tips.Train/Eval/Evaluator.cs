@@ -32,21 +32,24 @@ public static class Evaluator
 
     public static string[] KindNames => Enum.GetValues<ShapeKind>().Select(SceneWords.Kind).ToArray();
 
-    /// <summary>Evaluates on <paramref name="probe"/> (probe fitting, kNN memory) and <paramref name="test"/> examples.</summary>
+    /// <summary>Evaluates on <paramref name="probe"/> (probe fitting, kNN memory) and <paramref name="test"/> examples.
+    /// <paramref name="classNames"/> names class ids 1..K of other data (default: the scene kinds, <see cref="KindNames"/>).</summary>
     public static EvalReport Run(TipsPipeline tips, IExampleSource probe, long probeStart, IExampleSource test, long testStart,
-        EvalOptions options, Action<string>? progress = null)
+        EvalOptions options, Action<string>? progress = null, IReadOnlyList<string>? classNames = null)
     {
+        var kinds = (classNames ?? KindNames).ToArray();
+        int classes = kinds.Length + 1;
         progress?.Invoke($"encoding {options.ProbeImages} probe and {options.TestImages} test images");
-        var train = SceneFeatures.Encode(tips, probe, probeStart, options.ProbeImages, Classes);
-        var held = SceneFeatures.Encode(tips, test, testStart, options.TestImages, Classes);
+        var train = SceneFeatures.Encode(tips, probe, probeStart, options.ProbeImages, classes);
+        var held = SceneFeatures.Encode(tips, test, testStart, options.TestImages, classes);
         var rng = new Random(options.Seed);
         var metrics = new List<Metric>();
 
         progress?.Invoke("linear probes");
-        var seg = RidgeProbe.Fit(train.Patches, RidgeProbe.OneHot(train.PatchClasses, Classes), train.Width, Classes, options.RidgeLambda);
-        metrics.Add(new("probe_seg_miou", Metrics.MeanIoU(seg.Classify(held.Patches), held.PatchClasses, Classes),
-            Metrics.MeanIoU(Enumerable.Repeat(MostFrequent(train.PatchClasses, Classes), held.PatchClasses.Length).ToArray(), held.PatchClasses, Classes), true,
-            $"ridge probe on patch tokens, {Classes} classes, target = majority class of the patch's pixels; chance = the most frequent class everywhere"));
+        var seg = RidgeProbe.Fit(train.Patches, RidgeProbe.OneHot(train.PatchClasses, classes), train.Width, classes, options.RidgeLambda);
+        metrics.Add(new("probe_seg_miou", Metrics.MeanIoU(seg.Classify(held.Patches), held.PatchClasses, classes),
+            Metrics.MeanIoU(Enumerable.Repeat(MostFrequent(train.PatchClasses, classes), held.PatchClasses.Length).ToArray(), held.PatchClasses, classes), true,
+            $"ridge probe on patch tokens, {classes} classes, target = majority class of the patch's pixels; chance = the most frequent class everywhere"));
         var depth = RidgeProbe.Fit(train.Patches, train.PatchDepth, train.Width, 1, options.RidgeLambda);
         double meanDepth = train.PatchDepth.Average();
         metrics.Add(new("probe_depth_rmse", Metrics.Rmse(depth.Predict(held.Patches), held.PatchDepth),
@@ -60,7 +63,6 @@ public static class Evaluator
         AddRetrieval(metrics, "synthetic", "CLS2", held.Cls2, synthetic, held.SyntheticCaptions, held.Width);
 
         progress?.Invoke("zero-shot classification and kNN");
-        var kinds = KindNames;
         var prompts = tips.EncodeText(Prompts.Fill(ClassPrompt, kinds)).Embeddings;
         var (testCls, testLabels) = WithObject(held.Cls1, held.Largest, held.Width);
         var predicted = Metrics.Nearest(testCls, prompts, held.Width);

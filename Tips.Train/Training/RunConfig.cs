@@ -10,7 +10,8 @@ namespace Tips.Train.Training;
 
 /// <summary>
 /// run.json, parsed strictly (paths relative to it): <c>{"model": "config.json" or an inline model config,
-/// "tokenizer": "tokenizer.model", "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S}},
+/// "tokenizer": "tokenizer.model", "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S}}
+/// or {"stamps": {"count": N, "size": S}} (Tux Paint stamp scenes, <see cref="StampSceneGenerator"/>),
 /// "batch_size": B, "global_size": G, "local_size": L, "local_crops": M, "checkpoint_every": K, "data_seed": S,
 /// "max_bad_steps": N, "train": {snake_case TrainOptions}}</c>. <see cref="Resolved"/> is the same document with
 /// every default, override and absolute path filled in; it is itself a valid run.json.
@@ -121,7 +122,7 @@ public sealed record RunConfig(TipsConfig Model, string Tokenizer, IExampleSourc
     private static (IExampleSource, JsonObject) OpenSource(JsonElement root, string dir, string path)
     {
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
-            throw new TipsException($"{path}: 'data' must be {{\"jsonl\": folder}} or {{\"scenes\": {{\"count\": N, \"size\": S}}}}");
+            throw new TipsException($"{path}: 'data' must be {{\"jsonl\": folder}}, {{\"scenes\": {{\"count\": N, \"size\": S}}}} or {{\"stamps\": {{\"count\": N, \"size\": S}}}}");
         if (data.TryGetProperty("jsonl", out _))
         {
             string folder = Path.GetFullPath(Path.Combine(dir, Str(data, "jsonl", path)));
@@ -133,7 +134,13 @@ public sealed record RunConfig(TipsConfig Model, string Tokenizer, IExampleSourc
             return (new SceneDataset(new SceneGenerator(size, size), Split.Train, count),
                 new JsonObject { ["scenes"] = new JsonObject { ["count"] = count, ["size"] = size } });
         }
-        throw new TipsException($"{path}: 'data' must hold 'jsonl' or 'scenes'");
+        if (data.TryGetProperty("stamps", out var stamps) && stamps.ValueKind == JsonValueKind.Object)
+        {
+            int size = Int(stamps, "size", path), count = Int(stamps, "count", path);
+            return (new StampDataset(StampSceneGenerator.FromDebian(size, size), Split.Train, count),
+                new JsonObject { ["stamps"] = new JsonObject { ["count"] = count, ["size"] = size } });
+        }
+        throw new TipsException($"{path}: 'data' must hold 'jsonl', 'scenes' or 'stamps'");
     }
 
     private static string Str(JsonElement e, string key, string path) =>

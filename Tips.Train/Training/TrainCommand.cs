@@ -28,7 +28,7 @@ public static class TrainCommand
         Trains a TIPS model (student towers, CLS and patch heads, EMA teacher, two learnt contrastive temperatures)
         as configured by run.json; paths in it are relative to it:
           {"model": "config.json" (or an inline model config), "tokenizer": "tokenizer.model",
-           "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S}},
+           "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S}} or {"stamps": {"count": N, "size": S}},
            "batch_size": B, "global_size": G, "local_size": L, "local_crops": M, "checkpoint_every": K,
            "data_seed": S, "max_bad_steps": N (default 5), "train": {snake_case options, e.g. "total_steps": 1000}}
         --set overrides one train option; the ablation switches are captions=web|synthetic|both, distill=false,

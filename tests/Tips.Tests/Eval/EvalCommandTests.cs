@@ -62,7 +62,7 @@ public sealed class EvalCommandTests : IDisposable
     {
         var (code, _, err) = CliRun.Run("eval", "--vision", "v", "--text", "t", "--tokenizer", "m", "--data", _run.File("missing"));
         Assert.Equal(2, code);
-        Assert.Contains("neither 'generated' nor a folder", err);
+        Assert.Contains("is neither 'generated', 'stamps', 'fashion-mnist' nor a folder", err);
         (code, _, err) = CliRun.Run("ablate", "--out", _run.File("x"), "--only", "no_such_setting");
         Assert.Equal(2, code);
         Assert.Single(err.Trim().Split('\n'));
