@@ -6,43 +6,41 @@ namespace Tips.Kernels;
 
 /// <summary>
 /// Packed, cache-blocked GEMM for one batch entry (GotoBLAS/BLIS blocking).
-/// B (k x n) is packed once per chunk into NR-wide slivers (kc x NR each), shared by all threads. Each thread owns a
-/// range of MR-row tiles (or of slivers when n splits better), packs A for a block of its tiles over the chunk's depth
-/// into MR-tall slivers (kc x MR), then for each kc block walks groups of slivers whose kc x nc block stays in L2,
-/// running every tile of the block against the group: the A sliver (MR x kc) stays in L1 while B streams from L2.
-/// Transposes are absorbed by the packing, so NN/NT/TN/TT run the same micro-kernel.
-/// Versions (1026 x 3072 x 768 NT and the other TIPS shapes, 2 cores, heavy shared load; see bench/run.sh): 8x32 tiles,
-/// Kc 256, tiles innermost so each B sliver sat in L1 while A came from L2: 65-75 GFLOP/s per CPU-second; this
-/// version (12x32, kc ~384, slivers innermost): see the header of CpuBackend.Gemm.cs for its numbers.
+/// Per chunk, all threads first pack B (k x n) into NR-wide slivers (kc x NR each) and A (m x k) into MR-tall
+/// slivers (kc x MR each), both shared; then each thread takes work units - a block of tiles by a group of slivers -
+/// from a shared counter (so a thread that the OS preempts does not hold back the others) and, for each kc block,
+/// runs every tile of its block against the group: the A sliver (MR x kc) stays in L1 while the group's kc x nc
+/// block of B streams from L2. Transposes are absorbed by the packing, so NN/NT/TN/TT run the same micro-kernel.
+/// Versions (TIPS shapes, 2 cores, heavy shared load, GFLOP/s per CPU-second of one thread): 8x32 tiles, Kc 256,
+/// tiles innermost so each B sliver sat in L1 while A came from L2, rows split statically: 51-62; this version
+/// (12x32 tiles, kc ~384, slivers innermost): 59-63, 1.1-1.3x the old one in the same runs (see CpuBackend.Gemm.cs).
 /// </summary>
 internal sealed unsafe class GemmDriver
 {
     // A sliver MR x kc (12 x 384 x 4 = 18 KiB) fits the 32 KiB L1 beside the B lines streaming through it.
     private const int KcTarget = 384;
-    // kc x nc block of packed B that one tile row streams from L2 (1 MiB per core): 384 x 384 floats = 576 KiB.
+    // kc x nc block of packed B that a tile block streams from L2 (1 MiB per core): 384 x 384 floats = 576 KiB.
     private const int BlockFloats = 384 * 384;
-    // Tiles of A packed at once over the chunk depth (12 x 32 rows x 3072 x 4 = 4.5 MiB at most, in L3).
-    private const int PackTiles = 32;
-    // Packed B per chunk (16 MiB): TIPS shapes (k x n <= 3072 x 3072) pack in one chunk.
+    // Tiles per work unit: each unit streams its B group from L3 once per kc block for this many tiles.
+    private const int PackTiles = 16;
+    // Packed B, and packed A, per chunk (16 MiB each): TIPS shapes (k x n <= 3072 x 3072) pack B in one chunk.
     private const int ChunkFloats = 1 << 22;
 
     [ThreadStatic] private static GemmDriver? t_driver;
-    [ThreadStatic] private static float[]? t_packA;
 
     private readonly Action<int> _packBody;
     private readonly Action<int> _computeBody;
-    private float[] _packB = [];
+    private float[] _packB = [], _packA = [];
 
     private GemmProblem _p;
-    private float* _a, _b, _c, _bias, _packBPtr;
-    private bool _wide;
+    private float* _a, _b, _c, _bias, _packBPtr, _packAPtr;
+    private bool _wide, _packingB;
     private int _mr, _nr, _kc, _threads;
-    private int _sliver0, _slivers, _k0, _kLen;
-    private bool _splitRows;
+    private int _sliver0, _slivers, _k0, _kLen, _tile0, _tiles, _groupSlivers, _groups, _units, _nextUnit;
 
     private GemmDriver()
     {
-        _packBody = PackB;
+        _packBody = Pack;
         _computeBody = Compute;
     }
 
@@ -63,38 +61,46 @@ internal sealed unsafe class GemmDriver
         // Equal kc blocks (768 = 2 x 384, 1026 = 3 x 342): no short last block that runs the kernel at low depth.
         int kBlocks = (p.K + KcTarget - 1) / KcTarget;
         _kc = (p.K + kBlocks - 1) / kBlocks;
-        int totalSlivers = (p.N + _nr - 1) / _nr;
+        _groupSlivers = Math.Max(1, BlockFloats / (_kc * _nr));
+        int totalSlivers = (p.N + _nr - 1) / _nr, totalTiles = (p.M + _mr - 1) / _mr;
         int chunkK = Math.Min(p.K, Math.Max(_kc, ChunkFloats / (totalSlivers * _nr) / _kc * _kc));
         int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (chunkK * _nr)));
-        long packFloats = (long)chunkSlivers * _nr * chunkK + AlignFloats;
-        if (_packB.Length < packFloats)
-            _packB = GC.AllocateUninitializedArray<float>((int)packFloats, pinned: true);
+        int chunkTiles = Math.Min(totalTiles, Math.Max(1, ChunkFloats / (chunkK * _mr)));
+        Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
+        Reserve(ref _packA, (long)chunkTiles * _mr * chunkK);
 
-        fixed (float* packB = _packB)
+        fixed (float* packB = _packB, packA = _packA)
         {
             _packBPtr = Align(packB);
+            _packAPtr = Align(packA);
             for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
             {
                 _slivers = Math.Min(chunkSlivers, totalSlivers - _sliver0);
-                int mTiles = (p.M + _mr - 1) / _mr;
-                _splitRows = Imbalance(mTiles, threads) <= Imbalance(_slivers, threads);
+                _groups = (_slivers + _groupSlivers - 1) / _groupSlivers;
                 for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
                 {
                     _kLen = Math.Min(chunkK, p.K - _k0);
-                    if (threads == 1)
+                    for (_tile0 = 0; _tile0 < totalTiles; _tile0 += chunkTiles)
                     {
-                        PackB(0);
-                        Compute(0);
-                    }
-                    else
-                    {
-                        Parallel.For(0, threads, _packBody);
-                        Parallel.For(0, threads, _computeBody);
+                        _tiles = Math.Min(chunkTiles, totalTiles - _tile0);
+                        _packingB = _tile0 == 0;
+                        _units = (_tiles + PackTiles - 1) / PackTiles * _groups;
+                        _nextUnit = 0;
+                        if (threads == 1)
+                        {
+                            Pack(0);
+                            Compute(0);
+                        }
+                        else
+                        {
+                            Parallel.For(0, threads, _packBody);
+                            Parallel.For(0, threads, _computeBody);
+                        }
                     }
                 }
             }
         }
-        _a = _b = _c = _bias = _packBPtr = null;
+        _a = _b = _c = _bias = _packBPtr = _packAPtr = null;
     }
 
     // Packed panels start on a cache line, so that no 64-byte load of a B sliver splits two lines.
@@ -102,25 +108,40 @@ internal sealed unsafe class GemmDriver
 
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
-    /// <summary>Largest share over the mean share when <paramref name="units"/> are split over the threads.</summary>
-    private static double Imbalance(int units, int threads) => Math.Ceiling((double)units / threads) * threads / units;
+    private static void Reserve(ref float[] buffer, long floats)
+    {
+        if (buffer.Length < floats + AlignFloats)
+            buffer = GC.AllocateUninitializedArray<float>((int)(floats + AlignFloats), pinned: true);
+    }
 
     private static (int Begin, int End) Share(int units, int parts, int part) =>
         ((int)((long)units * part / parts), (int)((long)units * (part + 1) / parts));
 
-    /// <summary>Packs this thread's share of the current chunk's slivers, kc block by kc block.</summary>
+    /// <summary>
+    /// Packs this thread's share of the chunk: B slivers (when the chunk's B is new) and A tiles, kc block by kc
+    /// block. Packed B block kk holds its slivers (kc x NR each) one after another from kk * slivers * NR; packed A
+    /// block kk its tiles (kc x MR each) from kk * tiles * MR.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackB(int part)
+    private void Pack(int part)
     {
-        var (s0, s1) = Share(_slivers, _threads, part);
-        int nr = _nr, width = _slivers * nr;
+        var (s0, s1) = _packingB ? Share(_slivers, _threads, part) : (0, 0);
+        var (t0, t1) = Share(_tiles, _threads, part);
+        int nr = _nr, mr = _mr, lda = _p.Lda;
         for (int kk = 0; kk < _kLen; kk += _kc)
         {
-            int kc = Math.Min(_kc, _kLen - kk);
+            int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
             for (int s = s0; s < s1; s++)
             {
                 int j = (_sliver0 + s) * nr;
-                PackBSliver(_k0 + kk, kc, j, Math.Min(nr, _p.N - j), _packBPtr + (long)kk * width + (long)s * kc * nr);
+                PackBSliver(p0, kc, j, Math.Min(nr, _p.N - j), _packBPtr + (long)kk * _slivers * nr + (long)s * kc * nr);
+            }
+            for (int t = t0; t < t1; t++)
+            {
+                int i = (_tile0 + t) * mr, h = Math.Min(mr, _p.M - i);
+                float* d = _packAPtr + (long)kk * _tiles * mr + (long)t * kc * mr;
+                if (_p.TransA) PackRows(_a + (long)p0 * lda + i, lda, h, kc, mr, d);
+                else PackTransposed(_a + (long)i * lda + p0, lda, h, kc, mr, d);
             }
         }
     }
@@ -129,77 +150,50 @@ internal sealed unsafe class GemmDriver
     private void PackBSliver(int p0, int kc, int j0, int cols, float* dst)
     {
         int nr = _nr, ldb = _p.Ldb;
-        if (!_p.TransB)
-        {
-            for (int q = 0; q < kc; q++)
-            {
-                float* src = _b + (long)(p0 + q) * ldb + j0;
-                float* d = dst + q * nr;
-                new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-                if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
-            }
-            return;
-        }
-        PackTransposed(_b + (long)j0 * ldb + p0, ldb, cols, kc, nr, dst);
+        if (_p.TransB) PackTransposed(_b + (long)j0 * ldb + p0, ldb, cols, kc, nr, dst);
+        else PackRows(_b + (long)p0 * ldb + j0, ldb, cols, kc, nr, dst);
     }
 
-    /// <summary>This thread's rectangle of C (tiles or slivers of the chunk) over the chunk depth.</summary>
+    /// <summary>Work units (a block of <see cref="PackTiles"/> tiles by a group of slivers) until none are left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int part)
     {
-        int mr = _mr, nr = _nr, m = _p.M, n = _p.N, ldc = _p.Ldc;
-        int mTiles = (m + mr - 1) / mr;
-        var (t0, t1) = _splitRows ? Share(mTiles, _threads, part) : (0, mTiles);
-        var (s0, s1) = _splitRows ? (0, _slivers) : Share(_slivers, _threads, part);
-        int packTiles = Math.Min(PackTiles, t1 - t0), width = _slivers * nr;
-        int groupSlivers = Math.Max(1, BlockFloats / (_kc * nr));
-        long packFloats = (long)packTiles * mr * _kLen + AlignFloats;
-        if (t_packA is null || t_packA.Length < packFloats)
-            t_packA = GC.AllocateUninitializedArray<float>((int)packFloats, pinned: true);
+        int mr = _mr, nr = _nr, n = _p.N, ldc = _p.Ldc;
         float* tile = stackalloc float[12 * 32];
         bool epilogue = _bias != null || _p.Activation != Activation.None;
-
-        fixed (float* packAUnaligned = t_packA)
+        for (int u = Interlocked.Increment(ref _nextUnit) - 1; u < _units; u = Interlocked.Increment(ref _nextUnit) - 1)
         {
-            float* packA = Align(packAUnaligned);
-            for (int tb = t0; tb < t1; tb += packTiles)
+            int tb = u / _groups * PackTiles, te = Math.Min(_tiles, tb + PackTiles);
+            int g0 = u % _groups * _groupSlivers, g1 = Math.Min(_slivers, g0 + _groupSlivers);
+            for (int kk = 0; kk < _kLen; kk += _kc)
             {
-                int tiles = Math.Min(packTiles, t1 - tb), i0 = tb * mr, rows = Math.Min(tiles * mr, m - i0);
-                PackA(i0, rows, packA);
-                for (int kk = 0; kk < _kLen; kk += _kc)
+                int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
+                float beta = p0 == 0 ? _p.Beta : 1f;
+                bool last = p0 + kc == _p.K;
+                for (int t = tb; t < te; t++)
                 {
-                    int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
-                    float beta = p0 == 0 ? _p.Beta : 1f;
-                    bool last = p0 + kc == _p.K;
-                    for (int g0 = s0; g0 < s1; g0 += groupSlivers)
+                    int i = (_tile0 + t) * mr, tileRows = Math.Min(mr, _p.M - i);
+                    float* ap = _packAPtr + (long)kk * _tiles * mr + (long)t * kc * mr;
+                    for (int s = g0; s < g1; s++)
                     {
-                        int g1 = Math.Min(s1, g0 + groupSlivers);
-                        for (int t = 0; t < tiles; t++)
+                        float* bp = _packBPtr + (long)kk * _slivers * nr + (long)s * kc * nr;
+                        int j = (_sliver0 + s) * nr, cols = Math.Min(nr, n - j);
+                        float* cp = _c + (long)i * ldc + j;
+                        if (tileRows == mr && cols == nr)
+                            Kernel(kc, ap, bp, cp, ldc, _p.Alpha, beta);
+                        else
                         {
-                            int tileRows = Math.Min(mr, rows - t * mr);
-                            float* ap = packA + (long)kk * tiles * mr + (long)t * kc * mr;
-                            for (int s = g0; s < g1; s++)
+                            Kernel(kc, ap, bp, tile, nr, 1f, 0f);
+                            for (int r = 0; r < tileRows; r++)
+                            for (int q = 0; q < cols; q++)
                             {
-                                float* bp = _packBPtr + (long)kk * width + (long)s * kc * nr;
-                                int j = (_sliver0 + s) * nr, cols = Math.Min(nr, n - j);
-                                float* cp = _c + (long)(i0 + t * mr) * ldc + j;
-                                if (tileRows == mr && cols == nr)
-                                    Kernel(kc, ap, bp, cp, ldc, _p.Alpha, beta);
-                                else
-                                {
-                                    Kernel(kc, ap, bp, tile, nr, 1f, 0f);
-                                    for (int r = 0; r < tileRows; r++)
-                                    for (int q = 0; q < cols; q++)
-                                    {
-                                        float v = _p.Alpha * tile[r * nr + q];
-                                        cp[(long)r * ldc + q] = beta == 0f ? v : MathF.FusedMultiplyAdd(beta, cp[(long)r * ldc + q], v);
-                                    }
-                                }
-                                if (last && epilogue)
-                                    for (int r = 0; r < tileRows; r++)
-                                        GemmEpilogue.Apply(cp + (long)r * ldc, cols, _bias == null ? null : _bias + j, _p.Activation);
+                                float v = _p.Alpha * tile[r * nr + q];
+                                cp[(long)r * ldc + q] = beta == 0f ? v : MathF.FusedMultiplyAdd(beta, cp[(long)r * ldc + q], v);
                             }
                         }
+                        if (last && epilogue)
+                            for (int r = 0; r < tileRows; r++)
+                                GemmEpilogue.Apply(cp + (long)r * ldc, cols, _bias == null ? null : _bias + j, _p.Activation);
                     }
                 }
             }
@@ -210,30 +204,6 @@ internal sealed unsafe class GemmDriver
     {
         if (_wide) GemmMicroKernels.Kernel12x32(kc, a, b, c, ldc, alpha, beta);
         else GemmMicroKernels.Kernel6x16(kc, a, b, c, ldc, alpha, beta);
-    }
-
-    /// <summary>
-    /// Rows [i0, i0 + rows) of op(A) over the chunk depth into MR-tall slivers, zero-padded to whole tiles:
-    /// kc block kk holds its tiles' slivers (kc x MR each) one after another, starting at kk * tiles * MR.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackA(int i0, int rows, float* dst)
-    {
-        int mr = _mr, lda = _p.Lda, tiles = (rows + mr - 1) / mr;
-        for (int kk = 0; kk < _kLen; kk += _kc)
-        {
-            int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
-            float* block = dst + (long)kk * tiles * mr;
-            for (int t = 0; t < tiles; t++)
-            {
-                int h = Math.Min(mr, rows - t * mr);
-                float* d = block + (long)t * kc * mr;
-                if (_p.TransA)
-                    PackRows(_a + (long)p0 * lda + i0 + t * mr, lda, h, kc, mr, d);
-                else
-                    PackTransposed(_a + (long)(i0 + t * mr) * lda + p0, lda, h, kc, mr, d);
-            }
-        }
     }
 
     /// <summary>dst[q * width + r] = src[q * ld + r] for r &lt; count, zero for count &lt;= r &lt; width.</summary>
