@@ -11,6 +11,9 @@ public sealed partial class CpuBackend
     // Below this many flops per call the thread hand-off costs more than it saves.
     private const long ParallelFlops = 1L << 22;
 
+    // Matrix-vector products from this many weights up use every core (768 x 768 = 2^19.2).
+    private const long ParallelRowElements = 1L << 18;
+
     /// <summary>256 selects the Vector256 micro-kernel (for tests on AVX-512 machines); 512 needs AVX-512.</summary>
     internal int GemmVectorBits { get; init; } = Avx512F.IsSupported ? 512 : 256;
 
@@ -33,9 +36,22 @@ public sealed partial class CpuBackend
             float* bias0 = cbias is null ? null : pbias + cbias.Offset;
             if (m <= 2 || n <= 4 || k == 0)
             {
+                // Matrix-vector products read each weight once: split the columns over the cores when B is large.
+                int parts = (long)n * k >= ParallelRowElements && n >= 64 ? Environment.ProcessorCount : 1;
                 for (int bi = 0; bi < batch; bi++)
                 for (int i = 0; i < m; i++)
-                    GemmRows.Row(in p, i, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0);
+                {
+                    float* entryA = a0 + bi * strideA, entryB = b0 + bi * strideB, entryC = c0 + bi * strideC;
+                    if (parts == 1)
+                    {
+                        GemmRows.Row(in p, i, entryA, entryB, entryC, bias0, 0, n);
+                        continue;
+                    }
+                    nint hA = (nint)entryA, hB = (nint)entryB, hC = (nint)entryC, hBias = (nint)bias0;
+                    int row = i;
+                    Parallel.For(0, parts, part => GemmRows.Row(in p, row, (float*)hA, (float*)hB, (float*)hC, (float*)hBias,
+                        (int)((long)n * part / parts), (int)((long)n * (part + 1) / parts)));
+                }
                 return;
             }
             bool wide = GemmVectorBits == 512;

@@ -240,7 +240,7 @@ public abstract class GemmTestsBase : IDisposable
 /// <summary>
 /// The cpu backend's packed path (GemmDriver) where the shared shapes do not reach: several kc blocks (beta applied
 /// once, the epilogue after the last block), 1026-row TIPS-sized tiles, partial tiles and slivers, packed A and B
-/// split into several chunks, and batch entries large enough to use every core each.
+/// split into several chunks, batch entries large enough to use every core each; and matrix-vector rows split over cores.
 /// </summary>
 public abstract class CpuGemmTestsBase : GemmTestsBase
 {
@@ -253,6 +253,18 @@ public abstract class CpuGemmTestsBase : GemmTestsBase
         foreach (bool transA in new[] { false, true })
         foreach (bool transB in new[] { false, true })
             Run(new Case(transA, transB, m, n, k, transA ? 3 : 0, 1, 1f, 0f, false, Activation.None, seed++));
+    }
+
+    [Fact]
+    public void MatrixVectorRowsSplitOverCores()
+    {
+        // n x k >= 2^18 splits each row's columns over the cores; 701 columns end in a partial group of four dots.
+        int seed = 110;
+        foreach (var (m, n, k) in new[] { (1, 701, 403), (2, 513, 600) })
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+            Run(new Case(transA, transB, m, n, k, 1, 1, 1f, 0f, false, Activation.None, seed++));
+        Run(new Case(false, true, 1, 701, 403, 0, 2, -0.5f, 0.75f, true, Activation.Gelu, seed));
     }
 
     [Fact]
