@@ -19,8 +19,9 @@ internal sealed unsafe class GemmDriver
 {
     // A sliver MR x kc (12 x 384 x 4 = 18 KiB) fits the 32 KiB L1 beside the B lines streaming through it.
     private const int KcTarget = 384;
-    // kc x nc block of packed B that a tile block streams from L2 (1 MiB per core): 384 x 384 floats = 576 KiB.
-    private const int BlockFloats = 384 * 384;
+    // kc x nc block of packed B that a tile block streams from L2 (1 MiB per core): 384 x 256 floats = 384 KiB,
+    // well under the L2 so that the A slivers and C tiles passing through do not evict it.
+    private const int BlockFloats = 384 * 256;
     // Tiles per work unit: each unit streams its B group from L3 once per kc block for this many tiles.
     private const int PackTiles = 16;
     // Packed B, and packed A, per chunk (16 MiB each): TIPS shapes (k x n <= 3072 x 3072) pack B in one chunk.
@@ -207,6 +208,7 @@ internal sealed unsafe class GemmDriver
     }
 
     /// <summary>dst[q * width + r] = src[q * ld + r] for r &lt; count, zero for count &lt;= r &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* src, int ld, int count, int kc, int width, float* dst)
     {
         for (int q = 0; q < kc; q++)
@@ -214,8 +216,12 @@ internal sealed unsafe class GemmDriver
             float* s = src + (long)q * ld;
             float* d = dst + q * width;
             int r = 0;
+            if (Avx512F.IsSupported)
+                for (; r + 16 <= count; r += 16) Vector512.Store(Vector512.Load(s + r), d + r);
             if (Vector256.IsHardwareAccelerated)
                 for (; r + 8 <= count; r += 8) Vector256.Store(Vector256.Load(s + r), d + r);
+            if (Vector128.IsHardwareAccelerated)
+                for (; r + 4 <= count; r += 4) Vector128.Store(Vector128.Load(s + r), d + r);
             for (; r < count; r++) d[r] = s[r];
             for (; r < width; r++) d[r] = 0f;
         }
