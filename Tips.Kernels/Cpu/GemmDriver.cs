@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -10,7 +11,9 @@ namespace Tips.Kernels;
 /// slivers (kc x MR each), both shared; then each thread takes work units - a block of tiles by a group of slivers -
 /// from a shared counter (so a thread that the OS preempts does not hold back the others) and, for each kc block,
 /// runs every tile of its block against the group: the A sliver (MR x kc) stays in L1 while the group's kc x nc
-/// block of B streams from L2. Transposes are absorbed by the packing, so NN/NT/TN/TT run the same micro-kernel.
+/// block of B streams from L2. With few rows (up to <see cref="PrivateBTiles"/> tiles) a unit spans all rows and packs
+/// its group of B itself, just before use. Transposes are absorbed by the packing, so NN/NT/TN/TT run the same
+/// micro-kernel.
 /// Versions (TIPS shapes, 2 cores, heavy shared load, GFLOP/s per CPU-second of one thread): 8x32 tiles, Kc 256,
 /// tiles innermost so each B sliver sat in L1 while A came from L2, rows split statically: 51-62; this version
 /// (12x32 tiles, kc ~384, slivers innermost): 59-63, 1.1-1.3x the old one in the same runs (see CpuBackend.Gemm.cs).
@@ -24,10 +27,14 @@ internal sealed unsafe class GemmDriver
     private const int BlockFloats = 384 * 256;
     // Tiles per work unit: each unit streams its B group from L3 once per kc block for this many tiles.
     private const int PackTiles = 16;
+    // Up to this many tiles (384 rows: batch-1 and text shapes) every unit covers all rows and packs its own group of
+    // B right before use, so the packed B is read from L2 instead of being written out whole and read back.
+    private const int PrivateBTiles = 32;
     // Packed B, and packed A, per chunk (16 MiB each): TIPS shapes (k x n <= 3072 x 3072) pack B in one chunk.
     private const int ChunkFloats = 1 << 22;
 
     [ThreadStatic] private static GemmDriver? t_driver;
+    [ThreadStatic] private static float[]? t_packB;
 
     private readonly Action<int> _packBody;
     private readonly Action<int> _computeBody;
@@ -35,9 +42,9 @@ internal sealed unsafe class GemmDriver
 
     private GemmProblem _p;
     private float* _a, _b, _c, _bias, _packBPtr, _packAPtr;
-    private bool _wide, _packingB;
+    private bool _wide, _packingB, _privateB;
     private int _mr, _nr, _kc, _threads;
-    private int _sliver0, _slivers, _k0, _kLen, _tile0, _tiles, _groupSlivers, _groups, _units, _nextUnit;
+    private int _sliver0, _slivers, _k0, _kLen, _tile0, _tiles, _unitTiles, _groupSlivers, _groups, _units, _nextUnit;
 
     private GemmDriver()
     {
@@ -67,7 +74,8 @@ internal sealed unsafe class GemmDriver
         int chunkK = Math.Min(p.K, Math.Max(_kc, ChunkFloats / (totalSlivers * _nr) / _kc * _kc));
         int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (chunkK * _nr)));
         int chunkTiles = Math.Min(totalTiles, Math.Max(1, ChunkFloats / (chunkK * _mr)));
-        Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
+        _privateB = totalTiles <= PrivateBTiles;
+        if (!_privateB) Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
         Reserve(ref _packA, (long)chunkTiles * _mr * chunkK);
 
         fixed (float* packB = _packB, packA = _packA)
@@ -77,6 +85,8 @@ internal sealed unsafe class GemmDriver
             for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
             {
                 _slivers = Math.Min(chunkSlivers, totalSlivers - _sliver0);
+                // With one tile block, the groups are the only units: at least 4 per thread keeps the cores even.
+                if (_privateB) _groupSlivers = Math.Clamp(_slivers / (4 * threads), 1, Math.Max(1, BlockFloats / (_kc * _nr)));
                 _groups = (_slivers + _groupSlivers - 1) / _groupSlivers;
                 for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
                 {
@@ -84,8 +94,9 @@ internal sealed unsafe class GemmDriver
                     for (_tile0 = 0; _tile0 < totalTiles; _tile0 += chunkTiles)
                     {
                         _tiles = Math.Min(chunkTiles, totalTiles - _tile0);
-                        _packingB = _tile0 == 0;
-                        _units = (_tiles + PackTiles - 1) / PackTiles * _groups;
+                        _packingB = _tile0 == 0 && !_privateB;
+                        _unitTiles = _privateB ? _tiles : PackTiles;
+                        _units = (_tiles + _unitTiles - 1) / _unitTiles * _groups;
                         _nextUnit = 0;
                         if (threads == 1)
                         {
@@ -109,9 +120,9 @@ internal sealed unsafe class GemmDriver
 
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
-    private static void Reserve(ref float[] buffer, long floats)
+    private static void Reserve([NotNull] ref float[]? buffer, long floats)
     {
-        if (buffer.Length < floats + AlignFloats)
+        if (buffer is null || buffer.Length < floats + AlignFloats)
             buffer = GC.AllocateUninitializedArray<float>((int)(floats + AlignFloats), pinned: true);
     }
 
@@ -155,29 +166,41 @@ internal sealed unsafe class GemmDriver
         else PackRows(_b + (long)p0 * ldb + j0, ldb, cols, kc, nr, dst);
     }
 
-    /// <summary>Work units (a block of <see cref="PackTiles"/> tiles by a group of slivers) until none are left.</summary>
+    /// <summary>Work units (a block of tiles by a group of slivers) until none are left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int part)
     {
         int mr = _mr, nr = _nr, n = _p.N, ldc = _p.Ldc;
         float* tile = stackalloc float[12 * 32];
         bool epilogue = _bias != null || _p.Activation != Activation.None;
+        if (_privateB) Reserve(ref t_packB, (long)_groupSlivers * nr * _kc);
+        fixed (float* privateB = t_packB)
         for (int u = Interlocked.Increment(ref _nextUnit) - 1; u < _units; u = Interlocked.Increment(ref _nextUnit) - 1)
         {
-            int tb = u / _groups * PackTiles, te = Math.Min(_tiles, tb + PackTiles);
+            int tb = u / _groups * _unitTiles, te = Math.Min(_tiles, tb + _unitTiles);
             int g0 = u % _groups * _groupSlivers, g1 = Math.Min(_slivers, g0 + _groupSlivers);
             for (int kk = 0; kk < _kLen; kk += _kc)
             {
                 int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
                 float beta = p0 == 0 ? _p.Beta : 1f;
                 bool last = p0 + kc == _p.K;
+                float* groupB = _packBPtr + (long)kk * _slivers * nr + (long)g0 * kc * nr;
+                if (_privateB)
+                {
+                    groupB = Align(privateB);
+                    for (int s = g0; s < g1; s++)
+                    {
+                        int j = (_sliver0 + s) * nr;
+                        PackBSliver(p0, kc, j, Math.Min(nr, n - j), groupB + (long)(s - g0) * kc * nr);
+                    }
+                }
                 for (int t = tb; t < te; t++)
                 {
                     int i = (_tile0 + t) * mr, tileRows = Math.Min(mr, _p.M - i);
                     float* ap = _packAPtr + (long)kk * _tiles * mr + (long)t * kc * mr;
                     for (int s = g0; s < g1; s++)
                     {
-                        float* bp = _packBPtr + (long)kk * _slivers * nr + (long)s * kc * nr;
+                        float* bp = groupB + (long)(s - g0) * kc * nr;
                         int j = (_sliver0 + s) * nr, cols = Math.Min(nr, n - j);
                         float* cp = _c + (long)i * ldc + j;
                         if (tileRows == mr && cols == nr)
