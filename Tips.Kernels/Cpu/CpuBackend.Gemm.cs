@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Tips.Kernels;
 
 // Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
-// Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0, its columns split over the cores from 2^18
+// Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0, its columns split over the cores from 2^20
 // weights; otherwise GemmDriver (packed panels, GemmMicroKernels 12x32 AVX-512 or 6x16 AVX2), on all cores from
 // 4 MFLOP per entry, else one thread per entry.
 // Measured (2-core Xeon, AVX-512, load average 14-27 from other jobs, so only same-process ratios mean much): one
@@ -15,8 +15,9 @@ public sealed partial class CpuBackend
     // Below this many flops per call the thread hand-off costs more than it saves.
     private const long ParallelFlops = 1L << 22;
 
-    // Matrix-vector products from this many weights up use every core (768 x 768 = 2^19.2).
-    private const long ParallelRowElements = 1L << 18;
+    // Matrix-vector products from this many weights (4 MiB) up use every core; a 768 x 768 one takes ~0.1 ms on one
+    // core, where the hand-off to a second thread cost as much as it saved under load.
+    private const long ParallelRowElements = 1L << 20;
 
     /// <summary>256 selects the Vector256 micro-kernel (for tests on AVX-512 machines); 512 needs AVX-512.</summary>
     internal int GemmVectorBits { get; init; } = Avx512F.IsSupported ? 512 : 256;

@@ -258,13 +258,13 @@ public abstract class CpuGemmTestsBase : GemmTestsBase
     [Fact]
     public void MatrixVectorRowsSplitOverCores()
     {
-        // n x k >= 2^18 splits each row's columns over the cores; 701 columns end in a partial group of four dots.
+        // n x k >= 2^20 splits each row's columns over the cores; 1301 columns end in a partial group of four dots.
         int seed = 110;
-        foreach (var (m, n, k) in new[] { (1, 701, 403), (2, 513, 600) })
+        foreach (var (m, n, k) in new[] { (1, 1301, 809), (2, 1029, 1100) })
         foreach (bool transA in new[] { false, true })
         foreach (bool transB in new[] { false, true })
             Run(new Case(transA, transB, m, n, k, 1, 1, 1f, 0f, false, Activation.None, seed++));
-        Run(new Case(false, true, 1, 701, 403, 0, 2, -0.5f, 0.75f, true, Activation.Gelu, seed));
+        Run(new Case(false, true, 1, 1301, 809, 0, 2, -0.5f, 0.75f, true, Activation.Gelu, seed));
     }
 
     [Fact]
