@@ -3,13 +3,21 @@ using System.Runtime.Intrinsics.X86;
 namespace Tips.Kernels;
 
 // Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
-// Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0; otherwise GemmDriver (packed panels,
-// GemmMicroKernels 8x32 AVX-512 or 6x16 AVX2), on all cores from 4 MFLOP per entry, else one thread per entry.
-// Measured on the 2-core AVX-512 machine under heavy shared load (bench/run.sh): see bench/results/*-cpu.json.
+// Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0, its columns split over the cores from 2^20
+// weights; otherwise GemmDriver (packed panels, GemmMicroKernels 12x32 AVX-512 or 6x16 AVX2), on all cores from
+// 4 MFLOP per entry, else one thread per entry.
+// Measured (2-core Xeon, AVX-512, load average 14-27 from other jobs, so only same-process ratios mean much): one
+// thread, GFLOP/s per CPU-second, old 8x32 driver / this one / OpenBLAS 0.3.21 interleaved: TIPS 1026-row NT, NN, TN
+// shapes 50-83 / 57-101 / 55-107 (0.90-1.02x OpenBLAS), 257-row 68-69 / 94-101 / 91-96 (1.03-1.05x), 64-row text
+// qkv 44 / 65 / 66; the FMA peak is ~150 per core. bench/run.sh prints the current table with OpenBLAS beside it.
 public sealed partial class CpuBackend
 {
     // Below this many flops per call the thread hand-off costs more than it saves.
     private const long ParallelFlops = 1L << 22;
+
+    // Matrix-vector products from this many weights (4 MiB) up use every core; a 768 x 768 one takes ~0.1 ms on one
+    // core, where the hand-off to a second thread cost as much as it saved under load.
+    private const long ParallelRowElements = 1L << 20;
 
     /// <summary>256 selects the Vector256 micro-kernel (for tests on AVX-512 machines); 512 needs AVX-512.</summary>
     internal int GemmVectorBits { get; init; } = Avx512F.IsSupported ? 512 : 256;
@@ -33,9 +41,22 @@ public sealed partial class CpuBackend
             float* bias0 = cbias is null ? null : pbias + cbias.Offset;
             if (m <= 2 || n <= 4 || k == 0)
             {
+                // Matrix-vector products read each weight once: split the columns over the cores when B is large.
+                int parts = (long)n * k >= ParallelRowElements && n >= 64 ? Environment.ProcessorCount : 1;
                 for (int bi = 0; bi < batch; bi++)
                 for (int i = 0; i < m; i++)
-                    GemmRows.Row(in p, i, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0);
+                {
+                    float* entryA = a0 + bi * strideA, entryB = b0 + bi * strideB, entryC = c0 + bi * strideC;
+                    if (parts == 1)
+                    {
+                        GemmRows.Row(in p, i, entryA, entryB, entryC, bias0, 0, n);
+                        continue;
+                    }
+                    nint hA = (nint)entryA, hB = (nint)entryB, hC = (nint)entryC, hBias = (nint)bias0;
+                    int row = i;
+                    Parallel.For(0, parts, part => GemmRows.Row(in p, row, (float*)hA, (float*)hB, (float*)hC, (float*)hBias,
+                        (int)((long)n * part / parts), (int)((long)n * (part + 1) / parts)));
+                }
                 return;
             }
             bool wide = GemmVectorBits == 512;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -5,41 +6,56 @@ using System.Runtime.Intrinsics.X86;
 namespace Tips.Kernels;
 
 /// <summary>
-/// Packed, cache-blocked GEMM for one batch entry (GotoBLAS/BLIS loop order).
-/// B (k x n) is packed chunk by chunk into NR-wide slivers (kc x NR each, kc &lt;= Kc), shared by all threads;
-/// each thread takes Mc-row blocks of its rows, packs A for each Kc block into MR-tall slivers and runs the MR x NR micro-kernel
-/// over them. Transposes are absorbed by the packing. The B sliver (Kc x NR) stays in L1, the A block in L2,
-/// the B chunk (at most <see cref="ChunkFloats"/>) in L3. One driver per calling thread keeps its buffers.
+/// Packed, cache-blocked GEMM for one batch entry (GotoBLAS/BLIS blocking).
+/// Per chunk, all threads first pack B (k x n) into NR-wide slivers (kc x NR each) and A (m x k) into MR-tall
+/// slivers (kc x MR each), both shared; then each thread takes work units - a block of tiles by a group of slivers -
+/// from a shared counter (so a thread that the OS preempts does not hold back the others) and, for each kc block,
+/// runs every tile of its block against the group: the A sliver (MR x kc) stays in L1 while the group's kc x nc
+/// block of B streams from L2. With few rows (up to <see cref="PrivateBTiles"/> tiles) a unit spans all rows and packs
+/// its group of B itself, just before use. Transposes are absorbed by the packing, so NN/NT/TN/TT run the same
+/// micro-kernel.
+/// Versions (TIPS shapes, GFLOP/s per CPU-second of one thread under heavy shared load; see CpuBackend.Gemm.cs):
+/// 8x32 tiles, Kc 256, tiles innermost so each B sliver sat in L1 while A came from L2, rows split statically: 50-83;
+/// 12x32 tiles (two k steps per pass), kc ~384, slivers innermost, units from a counter: 1.14-1.48x that, 0.90-1.05x
+/// OpenBLAS in the same runs.
 /// </summary>
 internal sealed unsafe class GemmDriver
 {
-    private const int Kc = 256;
-    private const int McSlivers = 16;
-    private const int ChunkFloats = 1 << 21;
+    // A sliver MR x kc (12 x 384 x 4 = 18 KiB) fits the 32 KiB L1 beside the B lines streaming through it.
+    private const int KcTarget = 384;
+    // kc x nc block of packed B that a tile block streams from L2 (1 MiB per core): 384 x 256 floats = 384 KiB,
+    // well under the L2 so that the A slivers and C tiles passing through do not evict it.
+    private const int BlockFloats = 384 * 256;
+    // Tiles per work unit: each unit streams its B group from L3 once per kc block for this many tiles.
+    private const int PackTiles = 16;
+    // Up to this many tiles (384 rows: batch-1 and text shapes) every unit covers all rows and packs its own group of
+    // B right before use, so the packed B is read from L2 instead of being written out whole and read back.
+    private const int PrivateBTiles = 32;
+    // Packed B, and packed A, per chunk (16 MiB each): TIPS shapes (k x n <= 3072 x 3072) pack B in one chunk.
+    private const int ChunkFloats = 1 << 22;
 
     [ThreadStatic] private static GemmDriver? t_driver;
-    [ThreadStatic] private static float[]? t_packA;
+    [ThreadStatic] private static float[]? t_packB;
 
     private readonly Action<int> _packBody;
     private readonly Action<int> _computeBody;
-    private float[] _packB = [];
+    private float[] _packB = [], _packA = [];
 
     private GemmProblem _p;
-    private float* _a, _b, _c, _bias, _packBPtr;
-    private bool _wide;
-    private int _mr, _nr, _threads;
-    private int _sliver0, _slivers, _k0, _kLen;
-    private bool _splitRows;
+    private float* _a, _b, _c, _bias, _packBPtr, _packAPtr;
+    private bool _wide, _packingB, _privateB;
+    private int _mr, _nr, _kc, _threads;
+    private int _sliver0, _slivers, _k0, _kLen, _tile0, _tiles, _unitTiles, _groupSlivers, _groups, _units, _nextUnit;
 
     private GemmDriver()
     {
-        _packBody = PackB;
+        _packBody = Pack;
         _computeBody = Compute;
     }
 
     public static GemmDriver ForThread() => t_driver ??= new GemmDriver();
 
-    /// <summary>C = act(alpha op(A) op(B) + beta C + bias) with <paramref name="threads"/> workers.</summary>
+    /// <summary>C = act(alpha op(A) op(B) + beta C + bias) with <paramref name="threads"/> workers; k &gt; 0.</summary>
     public void Run(in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads)
     {
         _p = p;
@@ -48,40 +64,56 @@ internal sealed unsafe class GemmDriver
         _c = c;
         _bias = bias;
         _wide = wide;
-        _mr = wide ? 8 : 6;
+        _mr = wide ? 12 : 6;
         _nr = wide ? 32 : 16;
         _threads = threads;
-        int totalSlivers = (p.N + _nr - 1) / _nr;
-        int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (2 * Kc * _nr)));
-        int chunkK = Math.Min(p.K, Math.Max(Kc, ChunkFloats / (chunkSlivers * _nr) / Kc * Kc));
-        if (_packB.Length < chunkSlivers * _nr * chunkK + AlignFloats)
-            _packB = GC.AllocateUninitializedArray<float>(chunkSlivers * _nr * chunkK + AlignFloats, pinned: true);
+        // Equal kc blocks (768 = 2 x 384, 1026 = 3 x 342): no short last block that runs the kernel at low depth.
+        int kBlocks = (p.K + KcTarget - 1) / KcTarget;
+        _kc = (p.K + kBlocks - 1) / kBlocks;
+        _groupSlivers = Math.Max(1, BlockFloats / (_kc * _nr));
+        int totalSlivers = (p.N + _nr - 1) / _nr, totalTiles = (p.M + _mr - 1) / _mr;
+        int chunkK = Math.Min(p.K, Math.Max(_kc, ChunkFloats / (totalSlivers * _nr) / _kc * _kc));
+        int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (chunkK * _nr)));
+        int chunkTiles = Math.Min(totalTiles, Math.Max(1, ChunkFloats / (chunkK * _mr)));
+        _privateB = totalTiles <= PrivateBTiles;
+        if (!_privateB) Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
+        Reserve(ref _packA, (long)chunkTiles * _mr * chunkK);
 
-        fixed (float* packB = _packB)
+        fixed (float* packB = _packB, packA = _packA)
         {
             _packBPtr = Align(packB);
+            _packAPtr = Align(packA);
             for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
             {
                 _slivers = Math.Min(chunkSlivers, totalSlivers - _sliver0);
-                int mTiles = (p.M + _mr - 1) / _mr;
-                _splitRows = Imbalance(mTiles, threads) <= Imbalance(_slivers, threads);
+                // With one tile block, the groups are the only units: at least 4 per thread keeps the cores even.
+                if (_privateB) _groupSlivers = Math.Clamp(_slivers / (4 * threads), 1, Math.Max(1, BlockFloats / (_kc * _nr)));
+                _groups = (_slivers + _groupSlivers - 1) / _groupSlivers;
                 for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
                 {
                     _kLen = Math.Min(chunkK, p.K - _k0);
-                    if (threads == 1)
+                    for (_tile0 = 0; _tile0 < totalTiles; _tile0 += chunkTiles)
                     {
-                        PackB(0);
-                        Compute(0);
-                    }
-                    else
-                    {
-                        Parallel.For(0, threads, _packBody);
-                        Parallel.For(0, threads, _computeBody);
+                        _tiles = Math.Min(chunkTiles, totalTiles - _tile0);
+                        _packingB = _tile0 == 0 && !_privateB;
+                        _unitTiles = _privateB ? _tiles : PackTiles;
+                        _units = (_tiles + _unitTiles - 1) / _unitTiles * _groups;
+                        _nextUnit = 0;
+                        if (threads == 1)
+                        {
+                            Pack(0);
+                            Compute(0);
+                        }
+                        else
+                        {
+                            Parallel.For(0, threads, _packBody);
+                            Parallel.For(0, threads, _computeBody);
+                        }
                     }
                 }
             }
         }
-        _a = _b = _c = _bias = _packBPtr = null;
+        _a = _b = _c = _bias = _packBPtr = _packAPtr = null;
     }
 
     // Packed panels start on a cache line, so that no 64-byte load of a B sliver splits two lines.
@@ -89,25 +121,40 @@ internal sealed unsafe class GemmDriver
 
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
-    /// <summary>Largest share over the mean share when <paramref name="units"/> are split over the threads.</summary>
-    private static double Imbalance(int units, int threads) => Math.Ceiling((double)units / threads) * threads / units;
+    private static void Reserve([NotNull] ref float[]? buffer, long floats)
+    {
+        if (buffer is null || buffer.Length < floats + AlignFloats)
+            buffer = GC.AllocateUninitializedArray<float>((int)(floats + AlignFloats), pinned: true);
+    }
 
     private static (int Begin, int End) Share(int units, int parts, int part) =>
         ((int)((long)units * part / parts), (int)((long)units * (part + 1) / parts));
 
-    /// <summary>Packs this thread's share of the current chunk's slivers, Kc block by Kc block.</summary>
+    /// <summary>
+    /// Packs this thread's share of the chunk: B slivers (when the chunk's B is new) and A tiles, kc block by kc
+    /// block. Packed B block kk holds its slivers (kc x NR each) one after another from kk * slivers * NR; packed A
+    /// block kk its tiles (kc x MR each) from kk * tiles * MR.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackB(int part)
+    private void Pack(int part)
     {
-        var (s0, s1) = Share(_slivers, _threads, part);
-        int nr = _nr, width = _slivers * nr;
-        for (int kk = 0; kk < _kLen; kk += Kc)
+        var (s0, s1) = _packingB ? Share(_slivers, _threads, part) : (0, 0);
+        var (t0, t1) = Share(_tiles, _threads, part);
+        int nr = _nr, mr = _mr, lda = _p.Lda;
+        for (int kk = 0; kk < _kLen; kk += _kc)
         {
-            int kc = Math.Min(Kc, _kLen - kk);
+            int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
             for (int s = s0; s < s1; s++)
             {
                 int j = (_sliver0 + s) * nr;
-                PackBSliver(_k0 + kk, kc, j, Math.Min(nr, _p.N - j), _packBPtr + (long)kk * width + (long)s * kc * nr);
+                PackBSliver(p0, kc, j, Math.Min(nr, _p.N - j), _packBPtr + (long)kk * _slivers * nr + (long)s * kc * nr);
+            }
+            for (int t = t0; t < t1; t++)
+            {
+                int i = (_tile0 + t) * mr, h = Math.Min(mr, _p.M - i);
+                float* d = _packAPtr + (long)kk * _tiles * mr + (long)t * kc * mr;
+                if (_p.TransA) PackRows(_a + (long)p0 * lda + i, lda, h, kc, mr, d);
+                else PackTransposed(_a + (long)i * lda + p0, lda, h, kc, mr, d);
             }
         }
     }
@@ -116,72 +163,62 @@ internal sealed unsafe class GemmDriver
     private void PackBSliver(int p0, int kc, int j0, int cols, float* dst)
     {
         int nr = _nr, ldb = _p.Ldb;
-        if (!_p.TransB)
-        {
-            for (int q = 0; q < kc; q++)
-            {
-                float* src = _b + (long)(p0 + q) * ldb + j0;
-                float* d = dst + q * nr;
-                new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-                if (cols < nr) new Span<float>(d + cols, nr - cols).Clear();
-            }
-            return;
-        }
-        PackTransposed(_b + (long)j0 * ldb + p0, ldb, cols, kc, nr, dst);
+        if (_p.TransB) PackTransposed(_b + (long)j0 * ldb + p0, ldb, cols, kc, nr, dst);
+        else PackRows(_b + (long)p0 * ldb + j0, ldb, cols, kc, nr, dst);
     }
 
-    /// <summary>This thread's rectangle of C (rows or slivers of the chunk) over every Kc block of the chunk.</summary>
+    /// <summary>Work units (a block of tiles by a group of slivers) until none are left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int part)
     {
-        int mr = _mr, nr = _nr, m = _p.M, n = _p.N, ldc = _p.Ldc;
-        int mTiles = (m + mr - 1) / mr;
-        var (t0, t1) = _splitRows ? Share(mTiles, _threads, part) : (0, mTiles);
-        var (s0, s1) = _splitRows ? (0, _slivers) : Share(_slivers, _threads, part);
-        int r0 = t0 * mr, r1 = Math.Min(m, t1 * mr), mc = McSlivers * mr, width = _slivers * nr;
-        if (t_packA is null || t_packA.Length < mc * Kc + AlignFloats)
-            t_packA = GC.AllocateUninitializedArray<float>(mc * Kc + AlignFloats, pinned: true);
-        float* tile = stackalloc float[8 * 32];
+        int mr = _mr, nr = _nr, n = _p.N, ldc = _p.Ldc;
+        float* tile = stackalloc float[12 * 32];
         bool epilogue = _bias != null || _p.Activation != Activation.None;
-
-        fixed (float* packAUnaligned = t_packA)
+        if (_privateB) Reserve(ref t_packB, (long)_groupSlivers * nr * _kc);
+        fixed (float* privateB = t_packB)
+        for (int u = Interlocked.Increment(ref _nextUnit) - 1; u < _units; u = Interlocked.Increment(ref _nextUnit) - 1)
         {
-            float* packA = Align(packAUnaligned);
-            // Row blocks outside the Kc blocks: the Mc x n block of C stays in cache over the whole chunk depth.
-            for (int i0 = r0; i0 < r1; i0 += mc)
+            int tb = u / _groups * _unitTiles, te = Math.Min(_tiles, tb + _unitTiles);
+            int g0 = u % _groups * _groupSlivers, g1 = Math.Min(_slivers, g0 + _groupSlivers);
+            for (int kk = 0; kk < _kLen; kk += _kc)
             {
-                int rows = Math.Min(mc, r1 - i0);
-                for (int kk = 0; kk < _kLen; kk += Kc)
+                int kc = Math.Min(_kc, _kLen - kk), p0 = _k0 + kk;
+                float beta = p0 == 0 ? _p.Beta : 1f;
+                bool last = p0 + kc == _p.K;
+                float* groupB = _packBPtr + (long)kk * _slivers * nr + (long)g0 * kc * nr;
+                if (_privateB)
                 {
-                    int kc = Math.Min(Kc, _kLen - kk), p0 = _k0 + kk;
-                    float beta = p0 == 0 ? _p.Beta : 1f;
-                    bool last = p0 + kc == _p.K;
-                    PackA(i0, rows, p0, kc, packA);
-                    for (int s = s0; s < s1; s++)
+                    groupB = Align(privateB);
+                    for (int s = g0; s < g1; s++)
                     {
-                        float* bp = _packBPtr + (long)kk * width + (long)s * kc * nr;
+                        int j = (_sliver0 + s) * nr;
+                        PackBSliver(p0, kc, j, Math.Min(nr, n - j), groupB + (long)(s - g0) * kc * nr);
+                    }
+                }
+                for (int t = tb; t < te; t++)
+                {
+                    int i = (_tile0 + t) * mr, tileRows = Math.Min(mr, _p.M - i);
+                    float* ap = _packAPtr + (long)kk * _tiles * mr + (long)t * kc * mr;
+                    for (int s = g0; s < g1; s++)
+                    {
+                        float* bp = groupB + (long)(s - g0) * kc * nr;
                         int j = (_sliver0 + s) * nr, cols = Math.Min(nr, n - j);
-                        for (int ir = 0; ir < rows; ir += mr)
+                        float* cp = _c + (long)i * ldc + j;
+                        if (tileRows == mr && cols == nr)
+                            Kernel(kc, ap, bp, cp, ldc, _p.Alpha, beta);
+                        else
                         {
-                            int tileRows = Math.Min(mr, rows - ir);
-                            float* ap = packA + ir * kc;
-                            float* cp = _c + (long)(i0 + ir) * ldc + j;
-                            if (tileRows == mr && cols == nr)
-                                Kernel(kc, ap, bp, cp, ldc, _p.Alpha, beta);
-                            else
+                            Kernel(kc, ap, bp, tile, nr, 1f, 0f);
+                            for (int r = 0; r < tileRows; r++)
+                            for (int q = 0; q < cols; q++)
                             {
-                                Kernel(kc, ap, bp, tile, nr, 1f, 0f);
-                                for (int r = 0; r < tileRows; r++)
-                                for (int q = 0; q < cols; q++)
-                                {
-                                    float v = _p.Alpha * tile[r * nr + q];
-                                    cp[(long)r * ldc + q] = beta == 0f ? v : MathF.FusedMultiplyAdd(beta, cp[(long)r * ldc + q], v);
-                                }
+                                float v = _p.Alpha * tile[r * nr + q];
+                                cp[(long)r * ldc + q] = beta == 0f ? v : MathF.FusedMultiplyAdd(beta, cp[(long)r * ldc + q], v);
                             }
-                            if (last && epilogue)
-                                for (int r = 0; r < tileRows; r++)
-                                    GemmEpilogue.Apply(cp + (long)r * ldc, cols, _bias == null ? null : _bias + j, _p.Activation);
                         }
+                        if (last && epilogue)
+                            for (int r = 0; r < tileRows; r++)
+                                GemmEpilogue.Apply(cp + (long)r * ldc, cols, _bias == null ? null : _bias + j, _p.Activation);
                     }
                 }
             }
@@ -190,63 +227,72 @@ internal sealed unsafe class GemmDriver
 
     private void Kernel(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
-        if (_wide) GemmMicroKernels.Kernel8x32(kc, a, b, c, ldc, alpha, beta);
+        if (_wide) GemmMicroKernels.Kernel12x32(kc, a, b, c, ldc, alpha, beta);
         else GemmMicroKernels.Kernel6x16(kc, a, b, c, ldc, alpha, beta);
     }
 
-    /// <summary>Rows [i0, i0 + rows) x k range [p0, p0 + kc) of op(A) into MR-tall slivers (kc x MR), zero-padded.</summary>
+    /// <summary>dst[q * width + r] = src[q * ld + r] for r &lt; count, zero for count &lt;= r &lt; width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackA(int i0, int rows, int p0, int kc, float* dst)
+    private static void PackRows(float* src, int ld, int count, int kc, int width, float* dst)
     {
-        int mr = _mr, lda = _p.Lda;
-        for (int t = 0; t < rows; t += mr, dst += kc * mr)
+        for (int q = 0; q < kc; q++)
         {
-            int h = Math.Min(mr, rows - t);
-            if (_p.TransA)
-            {
-                for (int q = 0; q < kc; q++)
-                {
-                    float* src = _a + (long)(p0 + q) * lda + i0 + t;
-                    float* d = dst + q * mr;
-                    if (h == 8) Vector256.Store(Vector256.Load(src), d);
-                    else
-                    {
-                        for (int r = 0; r < h; r++) d[r] = src[r];
-                        for (int r = h; r < mr; r++) d[r] = 0f;
-                    }
-                }
-                continue;
-            }
-            PackTransposed(_a + (long)(i0 + t) * lda + p0, lda, h, kc, mr, dst);
+            float* s = src + (long)q * ld;
+            float* d = dst + q * width;
+            int r = 0;
+            if (Avx512F.IsSupported)
+                for (; r + 16 <= count; r += 16) Vector512.Store(Vector512.Load(s + r), d + r);
+            if (Vector256.IsHardwareAccelerated)
+                for (; r + 8 <= count; r += 8) Vector256.Store(Vector256.Load(s + r), d + r);
+            if (Vector128.IsHardwareAccelerated)
+                for (; r + 4 <= count; r += 4) Vector128.Store(Vector128.Load(s + r), d + r);
+            for (; r < count; r++) d[r] = s[r];
+            for (; r < width; r++) d[r] = 0f;
         }
     }
 
     /// <summary>
     /// dst[q * width + r] = src[r * ld + q] for q &lt; kc, r &lt; count, zero for count &lt;= r &lt; width.
-    /// 8 x 8 blocks are transposed in registers; q moves in steps of 16 (one cache line per source row) inside
-    /// each 8-row band, because with ld a multiple of 1 KiB the rows share one L1 set and a wider sweep thrashes it.
+    /// Bands of 8 (then 4) rows are transposed in registers, each band over the whole depth: 8 sequential source
+    /// streams that the prefetchers follow (sweeping 16 columns of all rows at a time was no faster, and 6-12% slower
+    /// for ld 1024 and 3072, per CPU-second in one process).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposed(float* src, int ld, int count, int kc, int width, float* dst)
     {
-        int q8 = 0;
-        if (count == width && width % 8 == 0 && Avx.IsSupported)
-        {
-            q8 = kc & ~7;
-            for (int q0 = 0; q0 < q8; q0 += 16)
-            {
-                int q1 = Math.Min(q8, q0 + 16);
-                for (int r = 0; r < width; r += 8)
-                    for (int q = q0; q < q1; q += 8)
-                        Transpose8x8(src + (long)r * ld + q, ld, dst + q * width + r, width);
-            }
-        }
-        for (int q = q8; q < kc; q++)
+        int q8 = Avx.IsSupported ? kc & ~7 : 0;
+        int rows8 = count & ~7, rows4 = q8 > 0 ? count & ~3 : 0;
+        if (q8 == 0) rows8 = 0;
+        for (int r = 0; r < rows8; r += 8)
+            for (int q = 0; q < q8; q += 8)
+                Transpose8x8(src + (long)r * ld + q, ld, dst + q * width + r, width);
+        for (int r = rows8; r < rows4; r += 4)
+            for (int q = 0; q < q8; q += 4)
+                Transpose4x4(src + (long)r * ld + q, ld, dst + q * width + r, width);
+        for (int q = 0; q < kc; q++)
         {
             float* d = dst + q * width;
-            for (int r = 0; r < count; r++) d[r] = src[(long)r * ld + q];
+            for (int r = q < q8 ? rows4 : 0; r < count; r++) d[r] = src[(long)r * ld + q];
             for (int r = count; r < width; r++) d[r] = 0f;
         }
+    }
+
+    /// <summary>d[j * ldd + i] = s[i * lds + j] for i, j &lt; 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* s, int lds, float* d, int ldd)
+    {
+        var r0 = Sse.LoadVector128(s);
+        var r1 = Sse.LoadVector128(s + lds);
+        var r2 = Sse.LoadVector128(s + 2L * lds);
+        var r3 = Sse.LoadVector128(s + 3L * lds);
+        var t0 = Sse.UnpackLow(r0, r1);
+        var t1 = Sse.UnpackHigh(r0, r1);
+        var t2 = Sse.UnpackLow(r2, r3);
+        var t3 = Sse.UnpackHigh(r2, r3);
+        Sse.Store(d, Sse.MoveLowToHigh(t0, t2));
+        Sse.Store(d + ldd, Sse.MoveHighToLow(t2, t0));
+        Sse.Store(d + 2 * ldd, Sse.MoveLowToHigh(t1, t3));
+        Sse.Store(d + 3 * ldd, Sse.MoveHighToLow(t3, t1));
     }
 
     /// <summary>d[j * ldd + i] = s[i * lds + j] for i, j &lt; 8 (unpack, shuffle, lane permute).</summary>

@@ -22,7 +22,7 @@ public sealed class BdnConfig : ManualConfig
 
     public static void MeasurePeaks()
     {
-        FmaGflops = Peak.FmaGflops(runs: 3);
+        FmaGflops = Peak.FmaPeakGflops(Peak.FmaGflops(runs: 3), Peak.FmaGflopsPerCpuSecond(runs: 3));
         CopyGBps = Peak.CopyGBps(runs: 3);
         Console.WriteLine($"peak: FMA {FmaGflops:F1} GFLOP/s, copy {CopyGBps:F1} GB/s");
     }

@@ -47,11 +47,24 @@ public abstract class BenchCase : IDisposable
 
     protected abstract void Invoke();
 
-    protected DeviceBuffer<float> Random(long length, int seed)
+    /// <summary>Whether <see cref="RunReference"/> times another library's version of the same call.</summary>
+    public virtual bool HasReference => false;
+
+    /// <summary>The same work done by the reference library (OpenBLAS for GEMM), on the same values.</summary>
+    public virtual void RunReference() => throw new NotSupportedException($"{Key} has no reference library");
+
+    /// <summary>Pinned host array of uniform values in [-1, 1); the same seed gives the same values as <see cref="Random"/>.</summary>
+    protected static float[] RandomHost(long length, int seed)
     {
-        var host = new float[length];
+        var host = GC.AllocateUninitializedArray<float>((int)length, pinned: true);
         var rng = new Random(seed);
         for (int i = 0; i < host.Length; i++) host[i] = (float)(rng.NextDouble() * 2 - 1);
+        return host;
+    }
+
+    protected DeviceBuffer<float> Random(long length, int seed)
+    {
+        var host = RandomHost(length, seed);
         var buffer = Backend.Allocate(length);
         Backend.Upload<float>(host, buffer);
         _buffers.Add(buffer);
@@ -66,23 +79,41 @@ public abstract class BenchCase : IDisposable
     }
 }
 
-/// <summary>C (m, n) = op(A) op(B), batched; "NT" is a Linear layer y = x W^T.</summary>
-public sealed class GemmCase(string label, bool transA, bool transB, int m, int n, int k, int batch = 1)
+/// <summary>
+/// C (m, n) = op(A) op(B), batched; "NT" is a Linear layer y = x W^T. Rated in GFLOP/s, or in GB/s (A, B and C
+/// touched once) when <paramref name="bandwidthBound"/> (matrix-vector products: each weight is used once).
+/// </summary>
+public sealed class GemmCase(string label, bool transA, bool transB, int m, int n, int k, int batch = 1, bool bandwidthBound = false)
     : BenchCase("gemm", $"{label} {m}x{n}x{k}{(batch > 1 ? $"x{batch}" : "")} {(transA ? 'T' : 'N')}{(transB ? 'T' : 'N')}",
-        2.0 * m * n * k * batch, isFlops: true)
+        bandwidthBound ? 4.0 * ((long)m * k + (long)k * n + (long)m * n) * batch : 2.0 * m * n * k * batch, isFlops: !bandwidthBound)
 {
     private DeviceBuffer<float> _a = null!, _b = null!, _c = null!;
+    private float[] _hostA = [], _hostB = [], _hostC = [];
 
     protected override void Allocate()
     {
         _a = Random((long)m * k * batch, 1);
         _b = Random((long)k * n * batch, 2);
         _c = Random((long)m * n * batch, 3);
+        if (!OpenBlas.Available) return;
+        _hostA = RandomHost((long)m * k * batch, 1);
+        _hostB = RandomHost((long)k * n * batch, 2);
+        _hostC = RandomHost((long)m * n * batch, 3);
     }
 
     protected override void Invoke() =>
         Backend.Gemm(transA, transB, m, n, k, 1f, _a, transA ? m : k, (long)m * k, _b, transB ? k : n, (long)k * n,
             0f, _c, n, (long)m * n, batch);
+
+    public override bool HasReference => OpenBlas.Available;
+
+    public override unsafe void RunReference()
+    {
+        fixed (float* a = _hostA, b = _hostB, c = _hostC)
+            for (int bi = 0; bi < batch; bi++)
+                OpenBlas.Sgemm(transA, transB, m, n, k, 1f, a + (long)bi * m * k, transA ? m : k, b + (long)bi * k * n, transB ? k : n,
+                    0f, c + (long)bi * m * n, n);
+    }
 }
 
 /// <summary>LayerNorm forward over (rows, cols), saving mean and rstd; bytes = x read + y written.</summary>

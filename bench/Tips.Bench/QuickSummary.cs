@@ -8,6 +8,7 @@ namespace Tips.Bench;
 /// <summary>
 /// Fast lab mode: measure the machine peaks, time every case with a Stopwatch (warm-up, then repetitions until
 /// a count or a time budget is reached), print a markdown table of medians and write bench/results/DATE-cpu.json.
+/// GEMM rows also time OpenBLAS on the same call, interleaved with ours, when the library is installed.
 /// </summary>
 public static class QuickSummary
 {
@@ -30,20 +31,23 @@ public static class QuickSummary
         }
 
         using var backend = new CpuBackend();
-        string device = $"{Environment.ProcessorCount} cores, GEMM kernel {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "8x32 AVX-512" : "6x16 AVX2")}";
-        Console.WriteLine($"# cpu benchmark summary ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {device})");
-        double fma = Peak.FmaGflops();
-        double copy = Peak.CopyGBps();
+        string device = $"{Environment.ProcessorCount} cores, GEMM kernel {(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "12x32 AVX-512" : "6x16 AVX2")}";
+        Console.WriteLine($"# cpu benchmark summary ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {device}, load average {LoadAverage()})");
         double fmaCpu = Peak.FmaGflopsPerCpuSecond();
-        Console.WriteLine($"peak: FMA {fma:F1} GFLOP/s, copy {copy:F1} GB/s (best of 5, all cores); FMA {fmaCpu:F1} GFLOP/s per CPU-second");
+        double fmaWall = Peak.FmaGflops();
+        double fma = Peak.FmaPeakGflops(fmaWall, fmaCpu);
+        double copy = Peak.CopyGBps();
+        Console.WriteLine($"peak: FMA {fma:F1} GFLOP/s (all cores at once {fmaWall:F1}; one core {fmaCpu:F1} per CPU-second), copy {copy:F1} GB/s (best of 5, all cores)");
         Console.WriteLine("ratio: median throughput / peak; cpu ratio: flops per CPU-second / FMA per CPU-second (robust to other load)");
+        Console.WriteLine($"OpenBLAS: {OpenBlas.Library ?? "not installed (apt-get install libopenblas0-pthread)"}; ours/OpenBLAS = OpenBLAS median time / ours, calls interleaved");
         Console.WriteLine();
-        Console.WriteLine("| kernel | shape | median ms | min ms | throughput | peak | ratio | cpu ratio |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| kernel | shape | median ms | min ms | throughput | peak | ratio | cpu ratio | OpenBLAS | ours/OpenBLAS |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         var rows = new List<Dictionary<string, object>>
         {
             Row("peak-fma", $"{Environment.ProcessorCount} cores", double.NaN, fma, "gflops", fma, double.NaN),
+            Row("peak-fma-all-cores-wall", $"{Environment.ProcessorCount} cores", double.NaN, fmaWall, "gflops", fma, double.NaN),
             Row("peak-fma-per-cpu-second", "1 core", double.NaN, fmaCpu, "gflops", fmaCpu, double.NaN),
             Row("peak-copy", $"{Environment.ProcessorCount} cores, 128 MiB", double.NaN, copy, "gbps", copy, double.NaN),
         };
@@ -51,12 +55,12 @@ public static class QuickSummary
         {
             using var c = create();
             if (filter is not null && !c.Key.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
-            double[] times;
+            double[] times, referenceTimes;
             double cpuSeconds;
             try
             {
                 c.Setup(backend);
-                (times, cpuSeconds) = Time(c, reps, budgetSeconds);
+                (times, referenceTimes, cpuSeconds) = Time(c, reps, budgetSeconds);
             }
             catch (NotImplementedException e)
             {
@@ -68,8 +72,16 @@ public static class QuickSummary
             double peak = c.IsFlops ? fma : copy;
             string unit = c.IsFlops ? "GFLOP/s" : "GB/s";
             double cpuRatio = c.IsFlops ? c.Work * times.Length / cpuSeconds / 1e9 / fmaCpu : double.NaN;
-            Console.WriteLine($"| {c.Kernel} | {c.Shape} | {median:F3} | {best:F3} | {value:F1} {unit} | {peak:F1} | {value / peak:P1} | {(c.IsFlops ? cpuRatio.ToString("P1", CultureInfo.InvariantCulture) : "")} |");
-            rows.Add(Row(c.Kernel, c.Shape, median, value, c.IsFlops ? "gflops" : "gbps", peak, cpuRatio));
+            double reference = referenceTimes.Length > 0 ? c.Work / (Median(referenceTimes) / 1e3) / 1e9 : double.NaN;
+            string referenceCells = double.IsNaN(reference) ? " | " : $"{reference:F1} {unit} | {value / reference:F2}";
+            Console.WriteLine($"| {c.Kernel} | {c.Shape} | {median:F3} | {best:F3} | {value:F1} {unit} | {peak:F1} | {value / peak:P1} | {(c.IsFlops ? cpuRatio.ToString("P1", CultureInfo.InvariantCulture) : "")} | {referenceCells} |");
+            var row = Row(c.Kernel, c.Shape, median, value, c.IsFlops ? "gflops" : "gbps", peak, cpuRatio);
+            if (!double.IsNaN(reference))
+            {
+                row[c.IsFlops ? "openblas_gflops" : "openblas_gbps"] = Math.Round(reference, 2);
+                row["vs_openblas"] = Math.Round(value / reference, 3);
+            }
+            rows.Add(row);
         }
 
         string path = Path.Combine(RepoRoot(), "bench", "results", $"{DateTime.UtcNow:yyyy-MM-dd}-cpu.json");
@@ -78,6 +90,8 @@ public static class QuickSummary
         {
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["device"] = device,
+            ["load_average"] = LoadAverage(),
+            ["openblas"] = OpenBlas.Library ?? "",
             ["reps"] = reps,
             ["kernels"] = rows,
         };
@@ -100,22 +114,53 @@ public static class QuickSummary
 
     /// <summary>
     /// Milliseconds per call: two warm-up calls, then up to <paramref name="reps"/> (at least 3) within the budget;
-    /// also the process CPU seconds of all timed calls together.
+    /// also the process CPU seconds of all timed calls together. With a reference library, each repetition also
+    /// times the reference call right after ours, then lets its spinning workers settle before ours runs again.
     /// </summary>
-    private static (double[] Times, double CpuSeconds) Time(BenchCase c, int reps, double budgetSeconds)
+    private static (double[] Times, double[] ReferenceTimes, double CpuSeconds) Time(BenchCase c, int reps, double budgetSeconds)
     {
         c.Run();
         c.Run();
+        if (c.HasReference)
+        {
+            c.RunReference();
+            Thread.Sleep(OpenBlas.SettleTime);
+        }
         var times = new List<double>();
-        double cpu0 = Peak.CpuSeconds();
+        var referenceTimes = new List<double>();
+        double cpuSeconds = 0;
         var total = Stopwatch.StartNew();
         while (times.Count < reps && (times.Count < 3 || total.Elapsed.TotalSeconds < budgetSeconds))
         {
+            double cpu0 = Peak.CpuSeconds();
             var sw = Stopwatch.StartNew();
             c.Run();
             times.Add(sw.Elapsed.TotalMilliseconds);
+            cpuSeconds += Peak.CpuSeconds() - cpu0;
+            if (!c.HasReference) continue;
+            sw.Restart();
+            c.RunReference();
+            referenceTimes.Add(sw.Elapsed.TotalMilliseconds);
+            Thread.Sleep(OpenBlas.SettleTime);
         }
-        return ([.. times], Peak.CpuSeconds() - cpu0);
+        return ([.. times], [.. referenceTimes], cpuSeconds);
+    }
+
+    /// <summary>The 1-minute load average (Linux), so that numbers measured on a busy machine say so.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
+        }
     }
 
     private static double Median(double[] values)

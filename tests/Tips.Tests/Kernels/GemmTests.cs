@@ -158,14 +158,14 @@ public abstract class GemmTestsBase : IDisposable
         }
     }
 
-    private readonly record struct Case(bool TransA, bool TransB, int M, int N, int K, int Pad, int Batch,
+    protected readonly record struct Case(bool TransA, bool TransB, int M, int N, int K, int Pad, int Batch,
         float Alpha, float Beta, bool Bias, Activation Activation, int Seed);
 
     /// <summary>
     /// Runs one GEMM with padded leading dimensions and gaps between batch entries. With beta == 0, C (padding
     /// included) is poisoned with NaN; otherwise it is random. Elements outside the m x n windows must stay untouched.
     /// </summary>
-    private void Run(Case t)
+    protected void Run(Case t)
     {
         int aRows = t.TransA ? t.K : t.M, aCols = t.TransA ? t.M : t.K;
         int bRows = t.TransB ? t.N : t.K, bCols = t.TransB ? t.K : t.N;
@@ -237,13 +237,63 @@ public abstract class GemmTestsBase : IDisposable
     }
 }
 
-public sealed class CpuGemmTests : GemmTestsBase
+/// <summary>
+/// The cpu backend's packed path (GemmDriver) where the shared shapes do not reach: several kc blocks (beta applied
+/// once, the epilogue after the last block), 1026-row TIPS-sized tiles, partial tiles and slivers, packed A and B
+/// split into several chunks, batch entries large enough to use every core each; and matrix-vector rows split over cores.
+/// </summary>
+public abstract class CpuGemmTestsBase : GemmTestsBase
+{
+    [Fact]
+    public void PackedPathRowCountsAndDepths()
+    {
+        int seed = 100;
+        // k = 769 and 1026 run three kc blocks of unequal or odd depth; n = 70 and 100 end in a partial sliver.
+        foreach (var (m, n, k) in new[] { (7, 45, 385), (33, 100, 769), (197, 33, 1026), (1026, 70, 769) })
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+            Run(new Case(transA, transB, m, n, k, transA ? 3 : 0, 1, 1f, 0f, false, Activation.None, seed++));
+    }
+
+    [Fact]
+    public void MatrixVectorRowsSplitOverCores()
+    {
+        // n x k >= 2^20 splits each row's columns over the cores; 1301 columns end in a partial group of four dots.
+        int seed = 110;
+        foreach (var (m, n, k) in new[] { (1, 1301, 809), (2, 1029, 1100) })
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+            Run(new Case(transA, transB, m, n, k, 1, 1, 1f, 0f, false, Activation.None, seed++));
+        Run(new Case(false, true, 1, 1301, 809, 0, 2, -0.5f, 0.75f, true, Activation.Gelu, seed));
+    }
+
+    [Fact]
+    public void PackedPathSplitsLargeOperandsIntoChunks()
+    {
+        // 3000 x 1500 of B and 1400 x 3000 of A exceed one packing chunk (2^22 floats).
+        Run(new Case(false, true, 13, 1500, 3000, 0, 1, 1f, 0f, false, Activation.None, 120));
+        Run(new Case(true, false, 13, 1500, 3000, 1, 1, 1f, 0f, false, Activation.None, 121));
+        Run(new Case(false, false, 1400, 40, 3000, 0, 1, 1f, 0f, false, Activation.None, 122));
+        Run(new Case(true, true, 1400, 40, 3000, 2, 1, 1f, 0f, false, Activation.None, 123));
+    }
+
+    [Fact]
+    public void PackedPathEpilogueAndBetaOverSeveralDepthBlocks()
+    {
+        Run(new Case(false, true, 197, 100, 769, 1, 1, 0.75f, 0.5f, true, Activation.Gelu, 130));
+        Run(new Case(true, false, 1026, 45, 769, 0, 1, -1f, 1f, true, Activation.Relu, 131));
+        Run(new Case(false, false, 33, 70, 1026, 2, 3, 1.5f, 0f, true, Activation.GeluTanh, 132));
+        Run(new Case(true, true, 197, 45, 769, 0, 2, 1f, 0.25f, true, Activation.Silu, 133));
+    }
+}
+
+public sealed class CpuGemmTests : CpuGemmTestsBase
 {
     protected override IBackend CreateBackend() => new CpuBackend();
 }
 
 /// <summary>The Vector256 micro-kernel that machines without AVX-512 use.</summary>
-public sealed class CpuGemm256Tests : GemmTestsBase
+public sealed class CpuGemm256Tests : CpuGemmTestsBase
 {
     protected override IBackend CreateBackend() => new CpuBackend { GemmVectorBits = 256 };
 }
