@@ -42,6 +42,8 @@ internal static class AblateCommand
             throw new UsageException($"ablate: --only names one of {string.Join(", ", Ablation.Settings.Select(s => s.Name))}");
 
         var clock = Stopwatch.StartNew();
+        var started = DateTime.UtcNow;
+        string loadBefore = LoadAverage();
         var results = new Dictionary<string, List<EvalReport>>();
         foreach (var setting in settings)
             for (int seed = 0; seed < seeds; seed++)
@@ -60,7 +62,9 @@ internal static class AblateCommand
         string budget = string.Create(CultureInfo.InvariantCulture,
             $"{seeds} seed(s) x {settings.Length} settings, {run.Steps} steps of batch {run.BatchSize} each ({run.ImageSize}px scenes, width {run.Width}, " +
             $"depth {run.Depth}, patch {run.PatchSize}) on {device}; evaluation: probes on {eval.ProbeImages} scenes, {eval.TestImages} test scenes, " +
-            $"zero-shot segmentation on {eval.SegmentImages}; wall time {clock.Elapsed.TotalMinutes:F1} min.");
+            $"zero-shot segmentation on {eval.SegmentImages}; started {started:yyyy-MM-dd HH:mm} UTC on {Environment.MachineName} " +
+            $"({Environment.ProcessorCount} cores, load average {loadBefore} at the start, {LoadAverage()} at the end); " +
+            $"wall time {clock.Elapsed.TotalMinutes:F1} min, CPU time of the run {Process.GetCurrentProcess().TotalProcessorTime.TotalMinutes:F1} min.");
         var names = settings.Select(s => s.Name).ToArray();
         var plot = BarChart.Draw(MetricNames, names, (s, m) => Ablation.Stats(results[s].Select(r => r[m]).ToArray()));
         PngWriter.WriteRgb(Path.Combine(dir, PlotFile), plot);
@@ -70,5 +74,22 @@ internal static class AblateCommand
         io.Out.WriteLine($"ablate: {budget}");
         io.Out.WriteLine($"-> {Path.Combine(dir, ReportFile)}, {Path.Combine(dir, PlotFile)}");
         return 0;
+    }
+
+    /// <summary>The 1-minute load average (Linux), or "unknown": the report says how shared the machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
     }
 }

@@ -43,10 +43,12 @@ public static class Evaluator
         var metrics = new List<Metric>();
 
         progress?.Invoke("linear probes");
-        var seg = RidgeProbe.Fit(train.Patches, RidgeProbe.OneHot(train.PatchClasses, Classes), train.Width, Classes, options.RidgeLambda);
+        // Class-balanced rows: plain least squares on one-hot targets predicts the dominant background almost everywhere.
+        var seg = RidgeProbe.Fit(train.Patches, RidgeProbe.OneHot(train.PatchClasses, Classes), train.Width, Classes, options.RidgeLambda,
+            RidgeProbe.BalancedWeights(train.PatchClasses, Classes));
         metrics.Add(new("probe_seg_miou", Metrics.MeanIoU(seg.Classify(held.Patches), held.PatchClasses, Classes),
             Metrics.MeanIoU(Enumerable.Repeat(MostFrequent(train.PatchClasses, Classes), held.PatchClasses.Length).ToArray(), held.PatchClasses, Classes), true,
-            $"ridge probe on patch tokens, {Classes} classes, target = majority class of the patch's pixels; chance = the most frequent class everywhere"));
+            $"class-balanced ridge probe on patch tokens, {Classes} classes, target = majority class of the patch's pixels; chance = the most frequent class everywhere"));
         var depth = RidgeProbe.Fit(train.Patches, train.PatchDepth, train.Width, 1, options.RidgeLambda);
         double meanDepth = train.PatchDepth.Average();
         metrics.Add(new("probe_depth_rmse", Metrics.Rmse(depth.Predict(held.Patches), held.PatchDepth),
