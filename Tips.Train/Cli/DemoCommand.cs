@@ -50,6 +50,7 @@ internal static class DemoCommand
         {
             ProbeImages = args.Int("--probe-images", DefaultProbeImages, 1, 100_000),
             TestImages = args.Int("--test-images", 100, 2, 100_000),
+            SegmentTemplates = Evaluator.SceneTemplates,
         };
         eval = eval with { SegmentImages = Math.Min(eval.SegmentImages, eval.TestImages) };
         var clock = Stopwatch.StartNew();
@@ -90,7 +91,7 @@ internal static class DemoCommand
         PngWriter.WriteRgb(Path.Combine(dir, PcaPng), Figures.Panels([(image, "held-out scene"), (pca, "pca of patch tokens")], scale));
 
         var kinds = Evaluator.KindNames;
-        var seg = tips.Segment(image, kinds);
+        var seg = tips.Segment(image, kinds, templates: Evaluator.SceneTemplates);
         var truth = Figures.Colorize(scene.Example.Classes!, size, size, 0);
         // The zero-shot metric scores object pixels only (no background prompt): the figure greys the rest the same way.
         var objects = seg.Labels.Select((l, i) => scene.Example.Classes![i] == 0 ? -1 : l).ToArray();
