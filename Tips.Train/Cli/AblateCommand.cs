@@ -16,25 +16,33 @@ internal static class AblateCommand
         ["probe_seg_miou", "probe_depth_rmse", "retrieval_web_i2t", "retrieval_synthetic_i2t", "zeroshot_cls_acc", "knn_cls_acc", "zeroshot_seg_miou"];
 
     public static readonly CommandSpec Spec = new("ablate", "train the tiny model under the paper's ablation settings and compare", $"""
-        usage: tips ablate --out REPORT_DIR [--seeds N] [--steps S] [--batch B] [--only a,b,...] [--probe-images N]
-                           [--test-images N] [--device D]
+        usage: tips ablate --out REPORT_DIR [--seeds N] [--steps S] [--batch B] [--width W] [--depth L] [--only a,b,...]
+                           [--probe-images N] [--test-images N] [--device D]
 
-        Trains the demo's tiny TIPS on generated scenes once per setting and seed (seeds 0..N-1, default 2; S steps,
-        default 300; same data order for every run), evaluates each like tips eval, and writes REPORT_DIR/{ReportFile}
-        (mean ± std table, the paper's trends marked reproduced or not), {PlotFile} and {ResultsFile}.
+        Trains the demo's tiny TIPS (width and depth as the demo's unless W, L say otherwise) on generated scenes once per
+        setting and seed (seeds 0..N-1, default 2; S steps, default 300; same data order for every run), evaluates each like
+        tips eval, and writes REPORT_DIR/{ReportFile} (mean ± std table with chance levels, the paper's trends marked
+        reproduced or not), {PlotFile} and {ResultsFile}, rewritten after every run (seed by seed over all settings).
         Settings: {string.Join(", ", Ablation.Settings.Select(s => s.Name))}.
 
         example:
           tips ablate --seeds 2 --steps 200 --out bench/results/ablation
         """,
-        ["--out", "--seeds", "--steps", "--batch", "--only", "--probe-images", "--test-images"], [], Run);
+        ["--out", "--seeds", "--steps", "--batch", "--width", "--depth", "--only", "--probe-images", "--test-images"], [], Run);
 
     private static int Run(Args args, CliContext io)
     {
         string dir = args.Required("--out");
         string device = args.Optional("--device") ?? "cpu";
         int seeds = args.Int("--seeds", 2, 1, 100);
-        var run = new TinyRunOptions { Steps = args.Int("--steps", 300, 1, 1_000_000), BatchSize = args.Int("--batch", 32, 2, 4096) };
+        var defaults = new TinyRunOptions();
+        var run = defaults with
+        {
+            Steps = args.Int("--steps", 300, 1, 1_000_000),
+            BatchSize = args.Int("--batch", defaults.BatchSize, 2, 4096),
+            Width = args.Int("--width", defaults.Width, 2, 4096),
+            Depth = args.Int("--depth", defaults.Depth, 1, 64),
+        };
         var eval = new EvalOptions { ProbeImages = args.Int("--probe-images", 500, 1, 100_000), TestImages = args.Int("--test-images", 200, 2, 100_000),
             SegmentTemplates = Evaluator.SceneTemplates };
         var only = args.List("--only");
