@@ -52,7 +52,8 @@ internal static class DemoCommand
             TestImages = args.Int("--test-images", 100, 2, 100_000),
             SegmentTemplates = Evaluator.SceneTemplates,
         };
-        eval = eval with { SegmentImages = Math.Min(eval.SegmentImages, eval.TestImages) };
+        // Zero-shot segmentation on every test scene: on 25 its mIoU still moves by about +-0.05 between splits.
+        eval = eval with { SegmentImages = eval.TestImages };
         var clock = Stopwatch.StartNew();
         io.Out.WriteLine($"demo: training a tiny TIPS on generated {run.ImageSize}px scenes on {device} (up to {run.Steps} steps or {run.TimeLimit!.Value.TotalMinutes} min)");
         int steps;
