@@ -96,7 +96,7 @@ public static class TinyRun
         int filled = (int)((long)step * cells / total);
         var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / step * (total - step));
         w.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r[{new string('#', filled)}{new string('.', cells - filled)}] step {step}/{total}  loss {r.Loss,7:F3}  {elapsed:mm\\:ss} elapsed, eta {eta:mm\\:ss}"));
+            $"\r[{new string('#', filled)}{new string('.', cells - filled)}] step {step}/{total}  loss {r.Loss,7:F3} (clip web {r.ClipWeb:F2}, synthetic {r.ClipSynthetic:F2})  {elapsed:mm\\:ss} elapsed, eta {eta:mm\\:ss}"));
         w.Flush();
     }
 }
