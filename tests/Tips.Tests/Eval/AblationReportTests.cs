@@ -6,7 +6,7 @@ namespace Tips.Tests.Eval;
 public sealed class AblationReportTests
 {
     private static EvalReport Report(double seg, double depth) => new(
-        [new Metric("probe_seg_miou", seg, 0.1, true, ""), new Metric("probe_depth_rmse", depth, 20, false, "")],
+        [new Metric("probe_seg_miou", seg, 0.1, true, ""), new Metric("probe_depth_rmse", depth, 20, false, ""), new Metric("knn_cls_acc", 0.5, 0.125, true, "")],
         new Dictionary<string, string>());
 
     private static string Verdict(string report, string claimStart) =>
@@ -38,6 +38,7 @@ public sealed class AblationReportTests
         Assert.EndsWith("**reproduced**", Verdict(report, "self-distillation helps segmentation"));
         Assert.EndsWith("**not reproduced**", Verdict(report, "masked-patch loss helps segmentation"));
         Assert.EndsWith("**same sign, within the spread**", Verdict(report, "masked-patch loss helps depth"));
+        Assert.EndsWith("**reproduced**", Verdict(report, "masked-patch loss leaves kNN flat"));
         Assert.EndsWith("not run", Verdict(report, "iBOT++ helps zero-shot segmentation"));
     }
 }
