@@ -21,9 +21,9 @@ public sealed class SceneGenerator
 
     private const double MinDepth = 1.0, MaxDepth = 2.5;
 
-    /// <summary>World sizes (object radius over ground height below the horizon at depth 1). Large enough that at a
-    /// patch grid of 8 x 8 a small far object still spans about two patches: a linear probe and zero-shot
-    /// segmentation need patches that an object covers.</summary>
+    /// <summary>World sizes (object radius over ground height below the horizon at depth 1). On an 8 x 8 patch grid a
+    /// large object is about 2-7 patches across and a small one 1-4: a linear probe and zero-shot segmentation need
+    /// patches that an object covers (half these sizes left most objects inside a single patch).</summary>
     public static readonly (double Min, double Max) LargeSize = (0.50, 0.60), SmallSize = (0.27, 0.33);
 
     private static readonly (string Name, float[] Rgb)[] Grounds =
