@@ -23,7 +23,7 @@ public sealed class SceneGenerator
 
     /// <summary>World sizes (object radius over ground height below the horizon at depth 1). On an 8 x 8 patch grid a
     /// large object is about 2-7 patches across and a small one 1-4: a linear probe and zero-shot segmentation need
-    /// patches that an object covers (half these sizes left most objects inside a single patch).</summary>
+    /// patches that an object covers (at about half these sizes most objects fell within one or two patches).</summary>
     public static readonly (double Min, double Max) LargeSize = (0.50, 0.60), SmallSize = (0.27, 0.33);
 
     private static readonly (string Name, float[] Rgb)[] Grounds =
