@@ -17,13 +17,15 @@ public static class Segmentation
 {
     private const int WindowBatch = 4;
 
-    public static SegmentationResult Run(TipsPipeline tips, RgbImage image, IReadOnlyList<string> labels, int shortSide)
+    /// <param name="templates">The prompt templates averaged per class; null: the release's nine (<see cref="Prompts.Segmentation"/>).</param>
+    public static SegmentationResult Run(TipsPipeline tips, RgbImage image, IReadOnlyList<string> labels, int shortSide,
+        IReadOnlyList<string>? templates = null)
     {
         var vision = tips.RequireVision();
         int p = vision.Config.PatchSize, d = tips.Width, classes = labels.Count;
         if (classes == 0) throw new TipsException("no labels to segment with");
         if (shortSide < p) throw new TipsException($"segmentation size {shortSide} is smaller than the patch size {p}");
-        var classEmbeddings = ClassEmbeddings(tips, labels);
+        var classEmbeddings = ClassEmbeddings(tips, labels, templates);
 
         // The notebook's ShortSideResize: short side to S, long side int(S * long / short) (truncated), bicubic.
         int h = image.Height <= image.Width ? shortSide : (int)((long)shortSide * image.Height / image.Width);
@@ -74,11 +76,14 @@ public static class Segmentation
         return new SegmentationResult(result, image.Height, image.Width, labels.ToArray());
     }
 
-    /// <summary>Per class: mean of the normalised embeddings of the nine prompts, renormalised. (C, D).</summary>
-    public static double[] ClassEmbeddings(TipsPipeline tips, IReadOnlyList<string> labels)
+    /// <summary>Per class: mean of the normalised embeddings of its prompts (the nine released templates unless
+    /// <paramref name="templates"/> says otherwise), renormalised. (C, D).</summary>
+    public static double[] ClassEmbeddings(TipsPipeline tips, IReadOnlyList<string> labels, IReadOnlyList<string>? templates = null)
     {
-        var prompts = labels.SelectMany(l => Prompts.Segmentation.Select(t => Prompts.Fill(t, l))).ToArray();
-        int d = tips.Width, n = Prompts.Segmentation.Count;
+        templates ??= Prompts.Segmentation;
+        if (templates.Count == 0) throw new TipsException("no prompt templates to segment with");
+        var prompts = labels.SelectMany(l => templates.Select(t => Prompts.Fill(t, l))).ToArray();
+        int d = tips.Width, n = templates.Count;
         var normalized = Embeddings.Normalize(tips.EncodeText(prompts).Embeddings, d);
         var result = new double[labels.Count * d];
         for (int c = 0; c < labels.Count; c++)

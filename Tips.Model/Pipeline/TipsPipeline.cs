@@ -179,10 +179,10 @@ public sealed class TipsPipeline : IDisposable
     /// <summary>
     /// The released zero-shot segmentation recipe (see <see cref="Segmentation"/>): a class index per pixel of
     /// <paramref name="image"/> (original size). The short side is resized to <paramref name="shortSide"/>
-    /// (default: the native size, 448 for the releases).
+    /// (default: the native size, 448 for the releases); <paramref name="templates"/> replaces the nine released prompt templates.
     /// </summary>
-    public SegmentationResult Segment(RgbImage image, IReadOnlyList<string> labels, int? shortSide = null) =>
-        Segmentation.Run(this, image, labels, shortSide ?? NativeSize);
+    public SegmentationResult Segment(RgbImage image, IReadOnlyList<string> labels, int? shortSide = null, IReadOnlyList<string>? templates = null) =>
+        Segmentation.Run(this, image, labels, shortSide ?? NativeSize, templates);
 
     /// <summary>3-component PCA maps of the patch tokens, fitted jointly over all images (each at native size).</summary>
     public PcaResult Pca(IReadOnlyList<RgbImage> images, PcaColor color = PcaColor.Sigmoid)

@@ -13,7 +13,7 @@ internal static class EvalCommand
                          [--probe-images N] [--test-images N] [--segment-images N] [--out results.json] [--device D]
 
         Measures on frozen features (any checkpoint, the official layout included), each beside its chance level:
-          probe_seg_miou      ridge probe (closed form, float64) on patch tokens; per-patch label = majority class of its pixels
+          probe_seg_miou      class-balanced ridge probe (closed form, float64) on patch tokens; per-patch label = majority class
           probe_depth_rmse    ridge probe on patch tokens; per-patch target = mean depth of its pixels
           retrieval_*_i2t/t2i R@1, web captions with CLS1, synthetic captions with CLS2 (identical captions count as one)
           zeroshot_cls_acc    kind of the largest object, prompts "a photo of a {kind}." vs CLS1

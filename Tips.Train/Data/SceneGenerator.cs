@@ -21,6 +21,11 @@ public sealed class SceneGenerator
 
     private const double MinDepth = 1.0, MaxDepth = 2.5;
 
+    /// <summary>World sizes (object radius over ground height below the horizon at depth 1). On an 8 x 8 patch grid a
+    /// large object is about 2-7 patches across and a small one 1-4: a linear probe and zero-shot segmentation need
+    /// patches that an object covers (at about half these sizes most objects fell within one or two patches).</summary>
+    public static readonly (double Min, double Max) LargeSize = (0.50, 0.60), SmallSize = (0.27, 0.33);
+
     private static readonly (string Name, float[] Rgb)[] Grounds =
     [
         ("grass", [0.35f, 0.55f, 0.25f]),
@@ -101,7 +106,7 @@ public sealed class SceneGenerator
                 int colour = rng.Next(Palette.Count);
                 bool large = rng.Chance(0.5);
                 var texture = rng.Chance(0.5) ? Texture.Solid : rng.Chance(0.5) ? Texture.Stripes : Texture.Dots;
-                double worldSize = large ? rng.Uniform(0.30, 0.36) : rng.Uniform(0.15, 0.19);
+                double worldSize = large ? rng.Uniform(LargeSize.Min, LargeSize.Max) : rng.Uniform(SmallSize.Min, SmallSize.Max);
                 double depth = rng.Uniform(MinDepth, MaxDepth);
                 double r = Math.Max(minRadius, worldSize * g / depth);
                 double baseY = hy + g / depth;

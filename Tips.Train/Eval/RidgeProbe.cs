@@ -19,18 +19,32 @@ public sealed class RidgeProbe
         (_weights, _bias, _mean, Inputs, Outputs) = (weights, bias, mean, inputs, outputs);
     }
 
-    /// <summary>Fits rows <paramref name="x"/> (N, D) to targets <paramref name="y"/> (N, O).</summary>
-    public static RidgeProbe Fit(ReadOnlySpan<float> x, ReadOnlySpan<double> y, int inputs, int outputs, double lambda = 1e-3)
+    /// <summary>
+    /// Fits rows <paramref name="x"/> (N, D) to targets <paramref name="y"/> (N, O), each row counted with its
+    /// <paramref name="rowWeights"/> (N) entry (weighted least squares; all 1 when null).
+    /// </summary>
+    public static RidgeProbe Fit(ReadOnlySpan<float> x, ReadOnlySpan<double> y, int inputs, int outputs, double lambda = 1e-3,
+        ReadOnlySpan<double> rowWeights = default)
     {
         if (inputs <= 0 || outputs <= 0 || x.Length % inputs != 0 || x.Length / inputs == 0 || y.Length != x.Length / inputs * outputs)
             throw new TipsException($"ridge probe: {x.Length} features and {y.Length} targets are not N x {inputs} and N x {outputs}");
         int n = x.Length / inputs, d = inputs, o = outputs;
+        if (!rowWeights.IsEmpty && rowWeights.Length != n) throw new TipsException($"ridge probe: {rowWeights.Length} row weights for {n} rows");
+        var weight = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            weight[i] = rowWeights.IsEmpty ? 1 : rowWeights[i];
+            if (!(weight[i] >= 0 && double.IsFinite(weight[i]))) throw new TipsException($"ridge probe: row weight {weight[i]} is not finite and >= 0");
+        }
+        double total = weight.Sum();
+        if (!(total > 0)) throw new TipsException("ridge probe: the row weights sum to 0");
         var mean = new double[d];
         var yMean = new double[o];
         for (int i = 0; i < n; i++)
         {
-            for (int k = 0; k < d; k++) mean[k] += x[i * d + k] / (double)n;
-            for (int k = 0; k < o; k++) yMean[k] += y[i * o + k] / n;
+            double share = weight[i] / total;
+            for (int k = 0; k < d; k++) mean[k] += x[i * d + k] * share;
+            for (int k = 0; k < o; k++) yMean[k] += y[i * o + k] * share;
         }
         var gram = new double[d * d];
         var rhs = new double[d * o];
@@ -40,8 +54,9 @@ public sealed class RidgeProbe
             for (int k = 0; k < d; k++) row[k] = x[i * d + k] - mean[k];
             for (int a = 0; a < d; a++)
             {
-                for (int b = a; b < d; b++) gram[a * d + b] += row[a] * row[b];
-                for (int c = 0; c < o; c++) rhs[a * o + c] += row[a] * (y[i * o + c] - yMean[c]);
+                double wa = weight[i] * row[a];
+                for (int b = a; b < d; b++) gram[a * d + b] += wa * row[b];
+                for (int c = 0; c < o; c++) rhs[a * o + c] += wa * (y[i * o + c] - yMean[c]);
             }
         }
         // lambda is relative to the mean feature variance, so one value suits features of any scale.
@@ -79,6 +94,17 @@ public sealed class RidgeProbe
         var scores = Predict(x);
         var result = new int[scores.Length / Outputs];
         for (int i = 0; i < result.Length; i++) result[i] = Metrics.ArgMax(scores.AsSpan(i * Outputs, Outputs));
+        return result;
+    }
+
+    /// <summary>Per row 1 / (its class's share of the rows): every class present weighs the same in the fit.</summary>
+    public static double[] BalancedWeights(ReadOnlySpan<int> labels, int classes)
+    {
+        var counts = new double[classes];
+        foreach (int l in labels)
+            counts[l >= 0 && l < classes ? l : throw new TipsException($"label {l} is outside [0, {classes})")]++;
+        var result = new double[labels.Length];
+        for (int i = 0; i < labels.Length; i++) result[i] = labels.Length / counts[labels[i]];
         return result;
     }
 

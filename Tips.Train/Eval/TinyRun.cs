@@ -12,17 +12,20 @@ namespace Tips.Train.Eval;
 /// <summary>Data and size settings of a tiny training run on generated scenes.</summary>
 public sealed record TinyRunOptions
 {
-    public int Steps { get; init; } = 400;
+    public int Steps { get; init; } = 1000;
     public int BatchSize { get; init; } = 32;
     /// <summary>Scene and global-crop size; a multiple of the patch size.</summary>
     public int ImageSize { get; init; } = 48;
     public int LocalSize { get; init; } = 24;
     public int LocalCrops { get; init; } = 2;
-    public int Width { get; init; } = 48;
+    public int Width { get; init; } = 64;
     public int Depth { get; init; } = 2;
     public int PatchSize { get; init; } = 6;
     public long TrainScenes { get; init; } = 100_000;
     public ulong DataSeed { get; init; }
+    /// <summary>Smallest area share of the global crop. Above DINOv2's 0.32: the synthetic caption describes the whole
+    /// scene (every object and its position), which a small crop would contradict.</summary>
+    public double GlobalMinScale { get; init; } = 0.5;
     /// <summary>Training stops after this long even if steps remain (the schedules are then cut short).</summary>
     public TimeSpan? TimeLimit { get; init; }
 }
@@ -70,7 +73,8 @@ public static class TinyRun
 
         using var trainer = new TipsTrainer(backend, config, options with { TotalSteps = run.Steps });
         var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize), Split.Train, run.TrainScenes);
-        var augment = AugmentOptions.Default(run.ImageSize, run.LocalSize, run.LocalCrops);
+        var defaults = AugmentOptions.Default(run.ImageSize, run.LocalSize, run.LocalCrops);
+        var augment = defaults with { Global = defaults.Global with { MinScale = run.GlobalMinScale } };
         using var loader = new BatchLoader(source, new LoaderOptions(run.BatchSize, augment, run.DataSeed));
         var clock = Stopwatch.StartNew();
         StepReport? last = null;
@@ -92,7 +96,7 @@ public static class TinyRun
         int filled = (int)((long)step * cells / total);
         var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / step * (total - step));
         w.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r[{new string('#', filled)}{new string('.', cells - filled)}] step {step}/{total}  loss {r.Loss,7:F3}  {elapsed:mm\\:ss} elapsed, eta {eta:mm\\:ss}"));
+            $"\r[{new string('#', filled)}{new string('.', cells - filled)}] step {step}/{total}  loss {r.Loss,7:F3} (clip web {r.ClipWeb:F2}, synthetic {r.ClipSynthetic:F2})  {elapsed:mm\\:ss} elapsed, eta {eta:mm\\:ss}"));
         w.Flush();
     }
 }

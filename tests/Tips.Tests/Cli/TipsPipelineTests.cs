@@ -37,6 +37,35 @@ public class TipsPipelineTests
     }
 
     [Fact]
+    public void SegmentationClassEmbeddingsAverageTheGivenTemplates()
+    {
+        using var tips = Load();
+        string[] labels = ["cat", "dog"], templates = ["a {}", "photo of a {}"];
+        int d = tips.Width;
+        var got = Segmentation.ClassEmbeddings(tips, labels, templates);
+        var released = Segmentation.ClassEmbeddings(tips, labels);
+        var embeddings = tips.EncodeText(labels.SelectMany(l => templates.Select(t => t.Replace("{}", l))).ToArray()).Embeddings;
+        for (int c = 0; c < labels.Length; c++)
+        {
+            // Float64 reference: mean of the normalised prompt embeddings, renormalised.
+            var mean = new double[d];
+            for (int t = 0; t < templates.Length; t++)
+            {
+                var row = embeddings.AsSpan((c * templates.Length + t) * d, d).ToArray().Select(v => (double)v).ToArray();
+                double norm = Math.Sqrt(row.Sum(v => v * v));
+                for (int k = 0; k < d; k++) mean[k] += row[k] / norm / templates.Length;
+            }
+            double meanNorm = Math.Sqrt(mean.Sum(v => v * v));
+            for (int k = 0; k < d; k++)
+                Assert.True(Math.Abs(got[c * d + k] - mean[k] / meanNorm) <= 1e-5, $"class {c}, {k}: {got[c * d + k]} vs {mean[k] / meanNorm}");
+        }
+        Assert.True(got.Zip(released).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, "the templates changed nothing");
+        Assert.Throws<TipsException>(() => Segmentation.ClassEmbeddings(tips, labels, []));
+        var seg = tips.Segment(ImageLoader.Load(CliRun.Image("56x56")), labels, templates: templates);
+        Assert.Equal(56 * 56, seg.Labels.Length);
+    }
+
+    [Fact]
     public void MisuseFailsWithTipsException()
     {
         Assert.Throws<TipsException>(() => TipsPipeline.Load(null));

@@ -140,7 +140,7 @@ public sealed class SceneGeneratorTests(ITestOutputHelper output)
                 // Depth of the ground where the object stands, and the apparent size = world size / depth.
                 AssertClose(g / (o.BaseY - hy), o.Depth);
                 double world = o.Radius * o.Depth / g;
-                if (o.Radius > 1.7) Assert.InRange(world, o.Large ? 0.30 - 1e-6 : 0.15 - 1e-6, o.Large ? 0.36 + 1e-6 : 0.19 + 1e-6);
+                if (o.Radius > 1.7) Assert.InRange(world, (o.Large ? SceneGenerator.LargeSize.Min : SceneGenerator.SmallSize.Min) - 1e-6, (o.Large ? SceneGenerator.LargeSize.Max : SceneGenerator.SmallSize.Max) + 1e-6);
             }
             // Background: sky at SkyDepth above the horizon, ground depth non-increasing downwards.
             for (int y = 0; y < e.Height; y++)

@@ -50,7 +50,8 @@ public sealed class EvalCommandTests : IDisposable
         var report = File.ReadAllText(Path.Combine(dir, AblateCommand.ReportFile));
         Assert.Contains("| web_only (", report);
         Assert.Contains("| plus_masked_75 (", report);
-        Assert.Contains("1 seed(s) x 2 settings, 2 steps", report);
+        Assert.Contains("1 seed(s) x 2 settings (2 of 2 runs done), 2 steps", report);
+        Assert.Contains("| chance |", report);
         Assert.Contains("not run", report);
         Assert.True(new FileInfo(Path.Combine(dir, AblateCommand.PlotFile)).Length > 0);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, AblateCommand.ResultsFile)));

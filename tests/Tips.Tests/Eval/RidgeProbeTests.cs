@@ -50,8 +50,46 @@ public class RidgeProbeTests
     }
 
     [Fact]
+    public void IntegerRowWeightsEqualRepeatedRows()
+    {
+        var rng = new Random(6);
+        int n = 60, d = 3, o = 2;
+        var x = Enumerable.Range(0, n * d).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var y = Enumerable.Range(0, n * o).Select(_ => rng.NextDouble() * 3 - 1).ToArray();
+        var weights = Enumerable.Range(0, n).Select(i => (double)(i % 3)).ToArray();
+        var repeatedX = Enumerable.Range(0, n).SelectMany(i => Enumerable.Repeat(i, i % 3)).SelectMany(i => x.AsSpan(i * d, d).ToArray()).ToArray();
+        var repeatedY = Enumerable.Range(0, n).SelectMany(i => Enumerable.Repeat(i, i % 3)).SelectMany(i => y.AsSpan(i * o, o).ToArray()).ToArray();
+        var weighted = RidgeProbe.Fit(x, y, d, o, lambda: 0.1, rowWeights: weights).Predict(x);
+        var repeated = RidgeProbe.Fit(repeatedX, repeatedY, d, o, lambda: 0.1).Predict(x);
+        var plain = RidgeProbe.Fit(x, y, d, o, lambda: 0.1).Predict(x);
+        for (int i = 0; i < weighted.Length; i++) Assert.True(Math.Abs(weighted[i] - repeated[i]) <= 1e-9 + 1e-9 * Math.Abs(repeated[i]), $"{i}: {weighted[i]} vs {repeated[i]}");
+        Assert.True(weighted.Zip(plain).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, "the weights changed nothing");
+    }
+
+    [Fact]
+    public void BalancedWeightsGiveEveryClassTheSameTotal()
+    {
+        int[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 2, 0];
+        var w = RidgeProbe.BalancedWeights(labels, 4);
+        Assert.Equal(10.0 / 7, w[0], 12);
+        Assert.Equal(5.0, w[6], 12);
+        Assert.Equal(10.0, w[8], 12);
+        for (int c = 0; c < 3; c++) Assert.Equal(10.0, labels.Select((l, i) => l == c ? w[i] : 0).Sum(), 9);
+        // A rare class that plain least squares drowns: balanced weights let the probe predict it.
+        var rng = new Random(7);
+        var rare = Enumerable.Range(0, 2000).Select(i => i % 20 == 0 ? 1 : 0).ToArray();
+        var x = rare.Select(l => (float)(l + rng.NextDouble() * 1.6)).ToArray();
+        int Predicted(RidgeProbe p) => p.Classify(x).Count(c => c == 1);
+        var y = RidgeProbe.OneHot(rare, 2);
+        Assert.True(Predicted(RidgeProbe.Fit(x, y, 1, 2, rowWeights: RidgeProbe.BalancedWeights(rare, 2))) > 2 * Predicted(RidgeProbe.Fit(x, y, 1, 2)));
+    }
+
+    [Fact]
     public void MismatchedShapesAndNonFiniteFeaturesAreClearErrors()
     {
+        Assert.Throws<TipsException>(() => RidgeProbe.Fit(new float[4], new double[2], 2, 1, rowWeights: [1.0]));
+        Assert.Throws<TipsException>(() => RidgeProbe.Fit(new float[4], new double[2], 2, 1, rowWeights: [1.0, -1.0]));
+        Assert.Throws<TipsException>(() => RidgeProbe.Fit(new float[4], new double[2], 2, 1, rowWeights: [0.0, 0.0]));
         Assert.Throws<TipsException>(() => RidgeProbe.Fit(new float[10], new double[3], 5, 1));
         Assert.Throws<TipsException>(() => RidgeProbe.Fit([float.NaN, 1, 2, 3], [1.0, 2.0], 2, 1));
         Assert.Throws<TipsException>(() => RidgeProbe.OneHot([0, 2], 2));
