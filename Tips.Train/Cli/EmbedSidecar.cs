@@ -39,6 +39,7 @@ internal sealed class EmbedSidecar
     public static EmbedSidecar Open(string path, string identity, int width)
     {
         var sidecar = new EmbedSidecar(path, identity, width);
+        RemoveDoomed(path);
         if (File.Exists(path)) throw new TipsException($"{path} is a file, expected a folder of partial results; delete it to start over");
         if (!Directory.Exists(path)) return sidecar;
         var files = Directory.GetFiles(path).Where(f => f.EndsWith(".npz", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
@@ -96,7 +97,20 @@ internal sealed class EmbedSidecar
     /// <summary>Removes the partial results once the final output is written.</summary>
     public void Delete()
     {
-        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+        RemoveDoomed(Path);
+        if (!Directory.Exists(Path)) return;
+        // A kill in the middle of a recursive delete would leave some batches behind for the next run to resume
+        // from: one rename takes the whole folder out of the way first.
+        Directory.Move(Path, Doomed(Path));
+        RemoveDoomed(Path);
+    }
+
+    private static string Doomed(string path) => path + ".deleting";
+
+    /// <summary>Finishes a removal that a kill interrupted.</summary>
+    private static void RemoveDoomed(string path)
+    {
+        if (Directory.Exists(Doomed(path))) Directory.Delete(Doomed(path), recursive: true);
     }
 
     private static NdArray Bytes(string s)

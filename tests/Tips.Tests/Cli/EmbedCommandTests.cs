@@ -60,8 +60,12 @@ public class EmbedCommandTests
         sidecar.Add("a.png", full1[..64], full2[..64]);
         sidecar.Save();
         Assert.Equal(2, Directory.GetFiles(EmbedSidecar.PathFor(output), "*.npz").Length);
-        // A batch file whose write never finished (a leftover temporary) is ignored.
+        // A batch file whose write never finished (a leftover temporary) is ignored, and so is the half-removed
+        // sidecar of a run killed during its clean-up (it was renamed away before its removal began).
         File.WriteAllText(Path.Combine(EmbedSidecar.PathFor(output), "000002.npz.tmp-0123abcd"), "torn");
+        string doomed = EmbedSidecar.PathFor(output) + ".deleting";
+        Directory.CreateDirectory(doomed);
+        File.WriteAllText(Path.Combine(doomed, "000000.npz"), "half removed");
 
         var stdout = CliRun.Ok(Args(dir, output));
         Assert.Contains("embedded 1 new, 2 resumed, 1 skipped", stdout);
@@ -71,6 +75,7 @@ public class EmbedCommandTests
         Assert.All(cls1[128..], v => Assert.Equal(7f, v));
         Assert.All(CliRun.Floats(output, "cls2")[128..], v => Assert.Equal(-7f, v));
         Assert.False(Directory.Exists(EmbedSidecar.PathFor(output)));
+        Assert.False(Directory.Exists(doomed));
     }
 
     [Fact]
