@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace Tips.Train.Data;
 
@@ -16,7 +15,6 @@ internal static class SceneCaptions
         "no description available", "thanks for visiting",
     ];
 
-    private static readonly string[] Counts = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight"];
 
     public static string Web(IReadOnlyList<SceneObject> objects, string ground, ref DataRng rng)
     {
@@ -47,34 +45,8 @@ internal static class SceneCaptions
         _ => $"Screenshot 2019-{number % 12 + 1:D2}-{number % 28 + 1:D2}.png",
     };
 
-    public static string Synthetic(IReadOnlyList<SceneObject> objects, int height, int width, string ground, string sky)
-    {
-        var byX = objects.OrderBy(o => o.CenterX).ToArray();
-        var s = new StringBuilder();
-        s.Append(Counts[objects.Count]).Append(objects.Count == 1 ? " object on " : " objects on ").Append(ground)
-            .Append(" under ").Append("aeiou".Contains(sky[0]) ? "an " : "a ").Append(sky).Append(": ");
-        for (int i = 0; i < byX.Length; i++)
-        {
-            if (i > 0) s.Append(i == byX.Length - 1 ? " and " : ", ");
-            s.Append(Describe(byX[i], height, width));
-        }
-        s.Append('.');
-        for (int i = 0; i + 1 < byX.Length; i++)
-        {
-            var (a, b) = (byX[i], byX[i + 1]);
-            // Only clearly separated pairs: a "left of" between overlapping objects would be a coin toss.
-            if (b.CenterX - a.CenterX > 0.5 * (a.Radius + b.Radius))
-                s.Append(" the ").Append(a.Name).Append(" is left of the ").Append(b.Name).Append('.');
-        }
-        if (objects.Count >= 2)
-        {
-            var near = objects.MinBy(o => o.Depth)!;
-            var far = objects.MaxBy(o => o.Depth)!;
-            if (far.Depth > 1.2 * near.Depth)
-                s.Append(" the ").Append(near.Name).Append(" is in front of the ").Append(far.Name).Append('.');
-        }
-        return s.ToString();
-    }
+    public static string Synthetic(IReadOnlyList<SceneObject> objects, int height, int width, string ground, string sky) =>
+        CaptionLayout.Synthetic(objects.Select(o => (o.Name, Describe(o, height, width), o.CenterX, o.Radius, o.Depth)).ToArray(), ground, sky);
 
     /// <summary>"a large striped red circle at the bottom left" (solid objects get no texture word).</summary>
     public static string Describe(SceneObject o, int height, int width)
