@@ -17,6 +17,10 @@ public static class Segmentation
 {
     private const int WindowBatch = 4;
 
+    /// <param name="tips">The pipeline; needs both towers and the tokenizer.</param>
+    /// <param name="image">The image at any size; the label map comes back at this size.</param>
+    /// <param name="labels">Class names, one per output index.</param>
+    /// <param name="shortSide">S: the short side the image is resized to before the sliding windows.</param>
     /// <param name="templates">The prompt templates averaged per class; null: the release's nine (<see cref="Prompts.Segmentation"/>).</param>
     public static SegmentationResult Run(TipsPipeline tips, RgbImage image, IReadOnlyList<string> labels, int shortSide,
         IReadOnlyList<string>? templates = null)

@@ -13,6 +13,15 @@ namespace Tips.Tests.Reliability;
 /// <summary>Every file parser of the project with valid seed files to mutate, and how to run it on bytes.</summary>
 public sealed record Parser(string Name, string Extension, Func<byte[][]> Seeds, Func<byte[], int> HotEnd, Action<string> Parse)
 {
+    /// <summary>An exported scene dataset whose index the jsonl mutants replace (images, labels and depth stay valid).</summary>
+    private static readonly Lazy<string> JsonlFolder = new(() =>
+    {
+        string dir = Directory.CreateTempSubdirectory("tips-fuzz-jsonl-").FullName;
+        var scenes = new SceneDataset(new SceneGenerator(30, 24), Split.Validation, 3);
+        JsonlWriter.Export(dir, Enumerable.Range(0, 3).Select(i => scenes.Get(i)));
+        return dir;
+    });
+
     private static readonly string[] Probes = ["a photo of a cat", "École über café — 42!", "  中文 😀 \t x  "];
 
     public static readonly Parser[] All =
@@ -32,14 +41,6 @@ public sealed record Parser(string Name, string Extension, Func<byte[][]> Seeds,
         new("jsonl", ".jsonl", () => [File.ReadAllBytes(Path.Combine(JsonlFolder.Value, JsonlDataset.IndexFile))], d => d.Length, ReadJsonl),
     ];
 
-    /// <summary>An exported scene dataset whose index the jsonl mutants replace (images, labels and depth stay valid).</summary>
-    private static readonly Lazy<string> JsonlFolder = new(() =>
-    {
-        string dir = Directory.CreateTempSubdirectory("tips-fuzz-jsonl-").FullName;
-        var scenes = new SceneDataset(new SceneGenerator(30, 24), Split.Validation, 3);
-        JsonlWriter.Export(dir, Enumerable.Range(0, 3).Select(i => scenes.Get(i)));
-        return dir;
-    });
 
     private static void ReadJsonl(string path)
     {
