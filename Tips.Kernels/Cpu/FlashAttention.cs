@@ -78,7 +78,7 @@ internal sealed unsafe class FlashAttention
                     // Eight whole key rows: 8 x 8 register transposes, the Dh % 8 tail element by element.
                     for (int c = 0; c < 8; c++) rows[c] = src + (long)idx[p * Nr + c0 + c] * ld;
                     int d8 = Dh & ~7;
-                    for (int d = 0; d < d8; d += 8) Transpose8x8(rows, d, panel + (long)d * Nr + c0, Nr);
+                    for (int d = 0; d < d8; d += 8) Transpose8x8.Rows(rows, d, panel + (long)d * Nr + c0, Nr);
                     for (int d = d8; d < Dh; d++)
                         for (int c = 0; c < 8; c++) panel[d * Nr + c0 + c] = rows[c][d];
                     continue;
@@ -131,7 +131,7 @@ internal sealed unsafe class FlashAttention
                 // A whole panel of 8 query rows: 8 x 8 register transposes, the Dh % 8 tail element by element.
                 for (int r = 0; r < 8; r++) rowPtrs[r] = src + (long)(qp * Mr + r) * ld;
                 int d8 = Dh & ~7;
-                for (int d = 0; d < d8; d += 8) Transpose8x8(rowPtrs, d, panel + (long)d * Mr, Mr);
+                for (int d = 0; d < d8; d += 8) Transpose8x8.Rows(rowPtrs, d, panel + (long)d * Mr, Mr);
                 for (int d = d8; d < Dh; d++)
                     for (int r = 0; r < 8; r++) panel[d * Mr + r] = rowPtrs[r][d];
                 continue;
@@ -193,42 +193,6 @@ internal sealed unsafe class FlashAttention
         }
     }
 
-    /// <summary>d[j * ldd + i] = rows[i][d0 + j] for i, j &lt; 8 (unpack, shuffle, lane permute).</summary>
-    private static void Transpose8x8(float** rows, int d0, float* d, int ldd)
-    {
-        var r0 = Avx.LoadVector256(rows[0] + d0);
-        var r1 = Avx.LoadVector256(rows[1] + d0);
-        var r2 = Avx.LoadVector256(rows[2] + d0);
-        var r3 = Avx.LoadVector256(rows[3] + d0);
-        var r4 = Avx.LoadVector256(rows[4] + d0);
-        var r5 = Avx.LoadVector256(rows[5] + d0);
-        var r6 = Avx.LoadVector256(rows[6] + d0);
-        var r7 = Avx.LoadVector256(rows[7] + d0);
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(d + ldd, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(d + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(d + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(d + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(d + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(d + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(d + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
-    }
 
     /// <summary>S (Br x Bc, ld Bc) = alpha * Q K^T for query panels [0, rows) and keys [0, cols) of a key block.</summary>
     public void Scores(float* qPacked, int rows, float* kPacked, int cols, float alpha, float* s)

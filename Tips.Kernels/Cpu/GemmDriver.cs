@@ -265,7 +265,7 @@ internal sealed unsafe class GemmDriver
         if (q8 == 0) rows8 = 0;
         for (int r = 0; r < rows8; r += 8)
             for (int q = 0; q < q8; q += 8)
-                Transpose8x8(src + (long)r * ld + q, ld, dst + q * width + r, width);
+                Transpose8x8.Strided(src + (long)r * ld + q, ld, dst + q * width + r, width);
         for (int r = rows8; r < rows4; r += 4)
             for (int q = 0; q < q8; q += 4)
                 Transpose4x4(src + (long)r * ld + q, ld, dst + q * width + r, width);
@@ -293,43 +293,5 @@ internal sealed unsafe class GemmDriver
         Sse.Store(d + ldd, Sse.MoveHighToLow(t2, t0));
         Sse.Store(d + 2 * ldd, Sse.MoveLowToHigh(t1, t3));
         Sse.Store(d + 3 * ldd, Sse.MoveHighToLow(t3, t1));
-    }
-
-    /// <summary>d[j * ldd + i] = s[i * lds + j] for i, j &lt; 8 (unpack, shuffle, lane permute).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* s, int lds, float* d, int ldd)
-    {
-        var r0 = Avx.LoadVector256(s);
-        var r1 = Avx.LoadVector256(s + lds);
-        var r2 = Avx.LoadVector256(s + 2L * lds);
-        var r3 = Avx.LoadVector256(s + 3L * lds);
-        var r4 = Avx.LoadVector256(s + 4L * lds);
-        var r5 = Avx.LoadVector256(s + 5L * lds);
-        var r6 = Avx.LoadVector256(s + 6L * lds);
-        var r7 = Avx.LoadVector256(s + 7L * lds);
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(d + ldd, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(d + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(d + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(d + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(d + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(d + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(d + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 }
