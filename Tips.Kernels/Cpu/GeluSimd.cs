@@ -27,7 +27,8 @@ internal static unsafe class GeluSimd
             {
                 var v = Vector512.Load(x + i);
                 var w = -v * Vector512.Create(InvSqrt2);
-                var z = Vector512.Abs(w);
+                // Clamped: rcp14 and its Newton step give NaN at z = inf; erfc(100) underflows to 0 as erfc(inf) does.
+                var z = Vector512.MinNative(Vector512.Abs(w), Vector512.Create(100f));
                 var t = Reciprocal512(z);
                 var r = t * CpuExp.Exp(Poly512(t) - z * z);
                 var erfc = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(w, Vector512<float>.Zero), r, Vector512.Create(2f) - r);
@@ -56,7 +57,8 @@ internal static unsafe class GeluSimd
             {
                 var v = Vector512.Load(x + i);
                 var w = -v * Vector512.Create(InvSqrt2);
-                var z = Vector512.Abs(w);
+                // Clamped: rcp14 and its Newton step give NaN at z = inf; erfc(100) underflows to 0 as erfc(inf) does.
+                var z = Vector512.MinNative(Vector512.Abs(w), Vector512.Create(100f));
                 // exp(-z^2) = exp(-x^2 / 2) serves both erfc and phi.
                 var gauss = CpuExp.Exp(-(z * z));
                 var t = Reciprocal512(z);
