@@ -1,6 +1,6 @@
 """Joins the JSON lines of bench/run-compare.sh (ours and torch, one per configuration) into a markdown table and a
-JSON document, with the per-op profile of one of our forwards. Usage:
-compare_report.py LINES.jsonl BLAS.json PROFILE.json OUT.md OUT.json"""
+JSON document, with the per-op profiles of some of our calls (a forward, a training step). Usage:
+compare_report.py LINES.jsonl BLAS.json OUT.md OUT.json PROFILE.json..."""
 import json
 import sys
 import time
@@ -19,25 +19,43 @@ def shape(r):
     return f"{r['tower']} {r['variant']} {where}, batch {r['batch']}"
 
 
+def family(name):
+    """The op family of a profiled op name; GEMMs split into forward (NT: x W^T) and backward (NN: dX, TN: dW)."""
+    if name.startswith("Gemm"):
+        return "GEMM forward (NT)" if name.split()[1] == "NT" else "GEMM backward (NN dX, TN dW)"
+    for prefix, group in (("AttentionForward", "attention forward"), ("AttentionBackward", "attention backward"),
+                          ("Activation", "GELU (forward, backward)"), ("LayerNorm", "LayerNorm"),
+                          ("ScaledResidual", "residual (layer scale)"), ("AdamW", "AdamW"),
+                          ("Fill", "zero-fill (gradients)")):
+        if name.startswith(prefix):
+            return group
+    return "other ops"
+
+
 def profile_table(p):
-    """Our per-op times of one call, grouped: GEMM, attention, LayerNorm, other ops, and the time outside any op."""
-    groups = {"GEMM (Linear layers, GELU fused)": 0.0, "attention": 0.0, "LayerNorm": 0.0, "other ops": 0.0}
+    """Our per-op times of one call by op family, with the process CPU seconds (CPU / wall near 1: one core busy),
+    and the time outside any op."""
+    groups = {}
     for op in p["profile"]:
-        name = op["op"]
-        group = ("GEMM (Linear layers, GELU fused)" if name.startswith("Gemm") else "attention" if name.startswith("Attention")
-                 else "LayerNorm" if name.startswith("LayerNorm") else "other ops")
-        groups[group] += op["s"]
+        g = groups.setdefault(family(op["op"]), [0.0, 0.0])
+        g[0] += op["s"]
+        g[1] += op.get("cpu_s", float("nan"))
     total = p["profile_total_s"]
-    groups["outside the backend (model/tape glue)"] = max(0.0, total - sum(groups.values()))
+    outside = max(0.0, total - sum(s for s, _ in groups.values()))
     where = f"{p['variant']} at {p['size']} px, batch {p['batch']}"
-    lines = [f"Where our time goes: one {p['kind']} of the vision tower {where}, {total:.3f} s, per op family "
-             "(wall clock around each backend call):", "", "| part | s | share |", "|---|---:|---:|"]
-    lines += [f"| {g} | {s:.3f} | {100 * s / total:.1f}% |" for g, s in groups.items()]
-    top = ", ".join(f"{o['op']} x{o['calls']} {o['s']:.3f} s" for o in p["profile"][:6])
+    cpu = p.get("profile_cpu_s")
+    lines = [f"Where our time goes: one {'training step' if p['kind'] == 'train' else 'forward'} of the vision tower "
+             f"{where}, {total:.3f} s" + (f" ({cpu:.3f} CPU s)" if cpu is not None else "") +
+             ", per op family (wall clock and process CPU time around each backend call):", "",
+             "| part | s | share | CPU s |", "|---|---:|---:|---:|"]
+    for g, (s, c) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+        lines.append(f"| {g} | {s:.3f} | {100 * s / total:.1f}% | {'n/a' if c != c else f'{c:.3f}'} |")
+    lines.append(f"| outside the backend (model/tape glue) | {outside:.3f} | {100 * outside / total:.1f}% | |")
+    top = ", ".join(f"{o['op']} x{o['calls']} {o['s']:.3f} s" for o in p["profile"][:8])
     return lines + ["", f"Largest ops: {top}."]
 
 
-def main(lines_path, blas_path, profile_path, md_path, json_path):
+def main(lines_path, blas_path, md_path, json_path, *profile_paths):
     rows = {}
     for line in open(lines_path):
         line = line.strip()
@@ -73,17 +91,18 @@ def main(lines_path, blas_path, profile_path, md_path, json_path):
           "|---|---|---:|---:|---:|---|---|---:|---:|---|---:|", *table, "",
           f"Targets held: {sum(held)} of {len(held)} measured on both sides ({len(table)} configurations). "
           "Load = the 1-minute load average when the configuration started (2 cores: above ~2 other work shared them)."]
-    profile = json.load(open(profile_path))
-    md += ["", *profile_table(profile)]
+    profiles = [json.load(open(path)) for path in profile_paths]
+    for profile in profiles:
+        md += ["", *profile_table(profile)]
     with open(md_path, "w") as f:
         f.write("\n".join(md) + "\n")
     with open(json_path, "w") as f:
-        json.dump({"date": date, "blas": blas, "results": results, "profile": profile}, f, indent=2)
+        json.dump({"date": date, "blas": blas, "results": results, "profiles": profiles}, f, indent=2)
         f.write("\n")
     print("\n".join(md))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6:
+    if len(sys.argv) < 6:
         sys.exit(__doc__)
     main(*sys.argv[1:])

@@ -9,6 +9,12 @@ public sealed partial class CpuBackend
         var yb = Need(y, xb.Length, nameof(ActivationForward), "y");
         CpuSimd.ForFlat((int)xb.Length, (i0, i1) =>
         {
+            if (kind == Activation.Gelu)
+            {
+                fixed (float* px = &xb.Array[xb.Offset + i0], py = &yb.Array[yb.Offset + i0])
+                    GeluSimd.Forward(px, py, i1 - i0);
+                return;
+            }
             var xs = xb.Array.AsSpan(xb.Offset + i0, i1 - i0);
             var ys = yb.Array.AsSpan(yb.Offset + i0, i1 - i0);
             // In place on y with the GEMM epilogue's vectorised formulas: the scalar loop was a large share of a training step.
@@ -27,7 +33,7 @@ public sealed partial class CpuBackend
             if (kind == Activation.Gelu)
             {
                 fixed (float* px = &xb.Array[xb.Offset + i0], pdy = &dyb.Array[dyb.Offset + i0], pdx = &dxb.Array[dxb.Offset + i0])
-                    GeluBackwardSimd.Accumulate(px, pdy, pdx, i1 - i0);
+                    GeluSimd.Accumulate(px, pdy, pdx, i1 - i0);
                 return;
             }
             var xs = xb.Array.AsSpan(xb.Offset + i0, i1 - i0);

@@ -21,8 +21,7 @@ public sealed partial class CpuBackend
                     CpuSimd.Axpy(1f, rs, xs);
                     continue;
                 }
-                var g = gb.Array.AsSpan(gb.Offset, cols);
-                for (int c = 0; c < cols; c++) xs[c] += g[c] * rs[c];
+                CpuSimd.MultiplyAdd(gb.Array.AsSpan(gb.Offset, cols), rs, xs);
             }
         });
     }
@@ -50,12 +49,9 @@ public sealed partial class CpuBackend
                     CpuSimd.Axpy(1f, dys, drs);
                     continue;
                 }
-                var g = gb.Array.AsSpan(gb.Offset, cols);
-                for (int c = 0; c < cols; c++) drs[c] += g[c] * dys[c];
+                CpuSimd.MultiplyAdd(gb.Array.AsSpan(gb.Offset, cols), dys, drs);
                 if (part is null) continue;
-                var rs = rb.Array.AsSpan(rb.Offset + r * cols, cols);
-                var p = part.AsSpan(chunk * cols, cols);
-                for (int c = 0; c < cols; c++) p[c] += dys[c] * rs[c];
+                CpuSimd.MultiplyAdd(dys, rb.Array.AsSpan(rb.Offset + r * cols, cols), part.AsSpan(chunk * cols, cols));
             }
         });
         if (part is null) return;

@@ -29,6 +29,21 @@ internal static class CpuSimd
         for (; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
+    /// <summary>y += a * b elementwise (layer-scaled residuals and their gradients).</summary>
+    public static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && y.Length >= Vector<float>.Count)
+        {
+            var av = MemoryMarshal.Cast<float, Vector<float>>(a[..y.Length]);
+            var bv = MemoryMarshal.Cast<float, Vector<float>>(b[..y.Length]);
+            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
+            for (int j = 0; j < yv.Length; j++) yv[j] = Vector.FusedMultiplyAdd(av[j], bv[j], yv[j]);
+            i = yv.Length * Vector<float>.Count;
+        }
+        for (; i < y.Length; i++) y[i] += a[i] * b[i];
+    }
+
     /// <summary>y = alpha * x (y may be x).</summary>
     public static void Scaled(ReadOnlySpan<float> x, float alpha, Span<float> y)
     {

@@ -86,6 +86,19 @@ public sealed class Tensor : IDisposable
         return _grad;
     }
 
+    /// <summary>
+    /// The gradient buffer for a backward op that can either overwrite or accumulate: when no gradient has flowed
+    /// here yet, a fresh buffer that is not zeroed and <paramref name="fresh"/> true (the op must write every
+    /// element: a GEMM with beta 0, a copy), else the existing gradient to add to. Saves the zero-fill and the
+    /// read of the zeros for the first contribution.
+    /// </summary>
+    public DeviceBuffer<float> GradToWrite(out bool fresh)
+    {
+        fresh = _base is null && _grad is null;
+        if (!fresh) return EnsureGrad();
+        return _grad = Backend.Allocate(Length);
+    }
+
     /// <summary>Returns an owner's gradient buffer to the pool (<see cref="Grad"/> is null afterwards).</summary>
     internal void ReleaseGrad()
     {

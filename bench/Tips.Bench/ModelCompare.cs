@@ -127,12 +127,14 @@ public static class ModelCompare
         if (profiler is not null)
         {
             profiler.Reset();
+            var c0 = Environment.CpuUsage.TotalTime;
             long t0 = Stopwatch.GetTimestamp();
             step.Run();
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             line["profile_total_s"] = Math.Round(seconds, 5);
+            line["profile_cpu_s"] = Math.Round((Environment.CpuUsage.TotalTime - c0).TotalSeconds, 5);
             line["profile"] = profiler.Ops.OrderByDescending(p => p.Value.Seconds)
-                .Select(p => new Dictionary<string, object> { ["op"] = p.Key, ["calls"] = p.Value.Calls, ["s"] = Math.Round(p.Value.Seconds, 5) })
+                .Select(p => new Dictionary<string, object> { ["op"] = p.Key, ["calls"] = p.Value.Calls, ["s"] = Math.Round(p.Value.Seconds, 5), ["cpu_s"] = Math.Round(p.Value.CpuSeconds, 5) })
                 .ToArray();
         }
         Console.WriteLine(JsonSerializer.Serialize(line));

@@ -5,25 +5,28 @@ namespace Tips.Bench;
 
 /// <summary>
 /// A backend decorator that times every op (wall clock, per op name; GEMMs per shape) and forwards to the real
-/// backend: the per-op profile of a model forward or training step. Buffers stay the inner backend's.
+/// backend: the per-op profile of a model forward or training step. Buffers stay the inner backend's. Each op also
+/// gets the process CPU seconds it used: CPU close to wall time marks an op that ran on one core.
 /// </summary>
 public sealed class OpProfiler(IBackend inner) : IBackend
 {
     private readonly IBackend _inner = inner;
-    private readonly Dictionary<string, (int Calls, double Seconds)> _ops = [];
+    private readonly Dictionary<string, (int Calls, double Seconds, double CpuSeconds)> _ops = [];
 
-    /// <summary>Calls and seconds per op since the last <see cref="Reset"/>.</summary>
-    public IReadOnlyDictionary<string, (int Calls, double Seconds)> Ops => _ops;
+    /// <summary>Calls, wall seconds and process CPU seconds per op since the last <see cref="Reset"/>.</summary>
+    public IReadOnlyDictionary<string, (int Calls, double Seconds, double CpuSeconds)> Ops => _ops;
 
     public void Reset() => _ops.Clear();
 
     private void Time(string op, Action call)
     {
+        var c0 = Environment.CpuUsage.TotalTime;
         long t0 = Stopwatch.GetTimestamp();
         call();
         double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        var (calls, seconds) = _ops.GetValueOrDefault(op);
-        _ops[op] = (calls + 1, seconds + s);
+        double cpu = (Environment.CpuUsage.TotalTime - c0).TotalSeconds;
+        var (calls, seconds, cpuSeconds) = _ops.GetValueOrDefault(op);
+        _ops[op] = (calls + 1, seconds + s, cpuSeconds + cpu);
     }
 
     public string Name => _inner.Name;

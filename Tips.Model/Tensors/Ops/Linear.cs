@@ -31,12 +31,22 @@ public static partial class Ops
         tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
+            // A gradient that nothing has written yet is overwritten (beta 0) instead of zeroed and added to.
             if (x.RequiresGrad)
-                be.Gemm(false, false, rows, inF, outF, 1f, dy, outF, 0, weight.Data, inF, 0, 1f, x.EnsureGrad(), inF, 0);
+            {
+                var dx = x.GradToWrite(out bool fresh);
+                be.Gemm(false, false, rows, inF, outF, 1f, dy, outF, 0, weight.Data, inF, 0, fresh ? 0f : 1f, dx, inF, 0);
+            }
             if (weight.RequiresGrad)
-                be.Gemm(true, false, outF, inF, rows, 1f, dy, outF, 0, x.Data, inF, 0, 1f, weight.EnsureGrad(), inF, 0);
+            {
+                var dw = weight.GradToWrite(out bool fresh);
+                be.Gemm(true, false, outF, inF, rows, 1f, dy, outF, 0, x.Data, inF, 0, fresh ? 0f : 1f, dw, inF, 0);
+            }
             if (bias?.RequiresGrad == true)
-                be.SumRows(dy, bias.EnsureGrad(), 1, rows, outF, 1f, 1f);
+            {
+                var db = bias.GradToWrite(out bool fresh);
+                be.SumRows(dy, db, 1, rows, outF, 1f, fresh ? 0f : 1f);
+            }
         });
         return y;
     }

@@ -19,7 +19,12 @@ public static partial class Ops
         tape.Record(y, () =>
         {
             if (y.Grad is not { } dy) return;
-            if (x.RequiresGrad) be.Axpy(1f, dy, x.EnsureGrad());
+            if (x.RequiresGrad)
+            {
+                var dx = x.GradToWrite(out bool fresh);
+                if (fresh) be.Copy(dy, dx);
+                else be.Axpy(1f, dy, dx);
+            }
             if (r.RequiresGrad || gamma?.RequiresGrad == true)
                 be.ScaledResidualBackward(dy, r.Data, gamma?.Data, tape.GradOrScratch(r),
                     gamma?.RequiresGrad == true ? gamma.EnsureGrad() : null, rows, cols);

@@ -1,10 +1,42 @@
 using Tips.Kernels;
+using Tips.Tests.Reference;
 
 namespace Tips.Tests.Kernels;
 
 public class CpuOpTests : OpTestsBase
 {
     protected override IBackend CreateBackend() => new CpuBackend();
+
+    [Fact]
+    public void GeluOfExtremeInputs()
+    {
+        // 32 elements, so the vector loops (not the scalar tail) see them: +inf stays +inf, huge and moderate
+        // magnitudes match the float64 reference (x itself or a vanishing tail; derivatives near 1 and 0).
+        float[] forward = [float.PositiveInfinity, 1e30f, 30f, 12f, -12f, -30f, -1e30f, float.MaxValue, float.MinValue];
+        var x = Enumerable.Range(0, 32).Select(i => forward[i % forward.Length]).ToArray();
+        using var xb = Upload(x);
+        using var yb = Poisoned(x.Length);
+        Backend.ActivationForward(Activation.Gelu, xb, yb);
+        var y = Download(yb);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = float.IsPositiveInfinity(x[i]) ? double.PositiveInfinity : RefActivations.Forward(RefActivations.Kind.Gelu, x[i]);
+            Assert.True(y[i] == expected || Math.Abs(y[i] - expected) <= 1e-30 + 1e-5 * Math.Abs(expected), $"gelu({x[i]}) = {y[i]}, expected {expected}");
+        }
+
+        var finite = x.Select(v => float.IsInfinity(v) ? 3f : v).ToArray();
+        var dy = Enumerable.Range(0, 32).Select(i => 0.5f + i / 64f).ToArray();
+        using var fb = Upload(finite);
+        using var dyb = Upload(dy);
+        using var dxb = Upload(new float[32]);
+        Backend.ActivationBackward(Activation.Gelu, fb, dyb, dxb);
+        var dx = Download(dxb);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = RefActivations.Derivative(RefActivations.Kind.Gelu, finite[i]) * dy[i];
+            Assert.True(Math.Abs(dx[i] - expected) <= 1e-7 + 1e-5 * Math.Abs(expected), $"gelu'({finite[i]}) dy = {dx[i]}, expected {expected}");
+        }
+    }
 }
 
 /// <summary>

@@ -37,6 +37,52 @@ public sealed class TapeTests : IDisposable
     }
 
     [Fact]
+    public void FreshGradientsAreOverwrittenAndLaterOnesAccumulated()
+    {
+        // s = 2 (x W^T + b) as the sum of two identical Linear outputs, loss = s.s. The second Linear's backward runs
+        // first and writes the gradients of x, W and b into fresh buffers (GEMM beta 0, SumRows beta 0); the first
+        // adds to them. The pool first gets NaN-filled buffers of those lengths, so a fresh gradient that is read
+        // instead of overwritten shows up as NaN.
+        float[] xs = [0.5f, -1.25f, 2f, 0.75f, -0.3f, 1.1f, 0.2f, -0.9f, 1.4f, -0.6f, 0.35f, 0.8f];
+        float[] ws = [1.5f, 0.25f, -2f, 0.5f, 3f, -0.7f, 0.45f, -1.2f];
+        float[] bs = [0.3f, -0.4f];
+        using var x = Tensor.FromHost(_backend, xs, [3, 4], requiresGrad: true);
+        using var w = Tensor.FromHost(_backend, ws, [2, 4], requiresGrad: true);
+        using var b = Tensor.FromHost(_backend, bs, [2], requiresGrad: true);
+        foreach (int length in new[] { 12, 8, 2 })
+        {
+            var poison = _backend.Allocate(length);
+            _backend.Fill(poison, float.NaN);
+            poison.Dispose();
+        }
+        using var tape = new Tape(_backend, recording: true);
+        var s = tape.Add(tape.Linear(x, w, b), tape.Linear(x, w, b));
+        tape.Backward(tape.Dot(s, s));
+
+        // d loss / d (x W^T + b) = 2 * 2 * 2 (x W^T + b) = 8 y.
+        var g = new double[3, 2];
+        for (int r = 0; r < 3; r++)
+        for (int o = 0; o < 2; o++)
+        {
+            double y = bs[o];
+            for (int i = 0; i < 4; i++) y += (double)xs[r * 4 + i] * ws[o * 4 + i];
+            g[r, o] = 8 * y;
+        }
+        var dx = x.GradToHost()!;
+        var dw = w.GradToHost()!;
+        var db = b.GradToHost()!;
+        for (int r = 0; r < 3; r++)
+        for (int i = 0; i < 4; i++)
+            Assert.Equal(g[r, 0] * ws[i] + g[r, 1] * ws[4 + i], dx[r * 4 + i], 3);
+        for (int o = 0; o < 2; o++)
+        {
+            for (int i = 0; i < 4; i++)
+                Assert.Equal(g[0, o] * xs[i] + g[1, o] * xs[4 + i] + g[2, o] * xs[8 + i], dw[o * 4 + i], 3);
+            Assert.Equal(g[0, o] + g[1, o] + g[2, o], db[o], 3);
+        }
+    }
+
+    [Fact]
     public void InferenceRecordsNothingAndRejectsBackward()
     {
         using var x = Tensor.FromHost(_backend, [1f, 2f, 3f], [3], requiresGrad: true);
