@@ -28,10 +28,10 @@ public sealed partial class CpuBackend
         float beta, DeviceBuffer<float> c, int ldc, long strideC,
         int batch, DeviceBuffer<float>? bias, Activation activation)
     {
-        var ca = Own(a);
-        var cb = Own(b);
+        var ca = OwnRead(a);
+        var cb = OwnRead(b);
         var cc = Own(c);
-        var cbias = bias is null ? null : Own(bias);
+        var cbias = bias is null ? null : OwnRead(bias);
         CheckGemm(transA, transB, m, n, k, ca.Length, lda, strideA, cb.Length, ldb, strideB, cc.Length, ldc, strideC, batch, cbias?.Length);
         if (m == 0 || n == 0 || batch == 0) return;
         var p = new GemmProblem(transA, transB, m, n, k, alpha, beta, lda, ldb, ldc, activation);
@@ -64,9 +64,15 @@ public sealed partial class CpuBackend
             if (flops >= ParallelFlops || batch == 1 || flops * batch < ParallelFlops)
             {
                 int threads = flops >= ParallelFlops ? Environment.ProcessorCount : 1;
+                // One B for every entry (a Linear weight): packed panels cached per weight version.
+                var panels = batch == 1 || strideB == 0 ? WeightPanelsFor(cb, in p, b0, wide, threads) : null;
                 var driver = GemmDriver.ForThread();
-                for (int bi = 0; bi < batch; bi++)
-                    driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads);
+                fixed (float* pp = panels)
+                {
+                    float* aligned = pp == null ? null : (float*)(((nint)pp + 63) & ~(nint)63);
+                    for (int bi = 0; bi < batch; bi++)
+                        driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads, aligned);
+                }
                 return;
             }
             // Many small entries: one thread per entry.

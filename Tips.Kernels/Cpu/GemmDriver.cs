@@ -43,7 +43,7 @@ internal sealed unsafe class GemmDriver
 
     private GemmProblem _p;
     private float* _a, _b, _c, _bias, _packBPtr, _packAPtr;
-    private bool _wide, _packingB, _privateB;
+    private bool _wide, _packingB, _privateB, _prepacked;
     private int _mr, _nr, _kc, _threads;
     private int _sliver0, _slivers, _k0, _kLen, _tile0, _tiles, _unitTiles, _groupSlivers, _groups, _units, _nextUnit;
 
@@ -55,8 +55,41 @@ internal sealed unsafe class GemmDriver
 
     public static GemmDriver ForThread() => t_driver ??= new GemmDriver();
 
-    /// <summary>C = act(alpha op(A) op(B) + beta C + bias) with <paramref name="threads"/> workers; k &gt; 0.</summary>
-    public void Run(in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads)
+    /// <summary>Floats of B packed whole by <see cref="PackPanels"/> (without the alignment slack).</summary>
+    public static long PanelFloats(in GemmProblem p, bool wide)
+    {
+        int nr = wide ? 32 : 16;
+        return (long)(p.N + nr - 1) / nr * nr * p.K;
+    }
+
+    /// <summary>
+    /// Packs all of op(B) into <paramref name="panels"/> (<see cref="PanelFloats"/>, 64-byte aligned) in the order
+    /// <see cref="Run"/> reads it chunk by chunk: the chunk of slivers [s0, s1) by depth [k0, k1) at s0 * NR * K +
+    /// k0 * (s1 - s0) * NR, laid out inside as Run packs a chunk. Valid for every M: the layout depends on N and K.
+    /// </summary>
+    public void PackPanels(in GemmProblem p, float* b, float* panels, bool wide, int threads)
+    {
+        var (totalSlivers, _, chunkK, chunkSlivers, _) = Setup(p, null, b, null, null, wide, threads);
+        _tiles = 0;
+        _packingB = true;
+        for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
+        {
+            _slivers = Math.Min(chunkSlivers, totalSlivers - _sliver0);
+            for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
+            {
+                _kLen = Math.Min(chunkK, p.K - _k0);
+                _packBPtr = PanelChunk(panels);
+                if (threads == 1) Pack(0);
+                else Parallel.For(0, threads, _packBody);
+            }
+        }
+        _b = _packBPtr = null;
+    }
+
+    private float* PanelChunk(float* panels) => panels + (long)_sliver0 * _nr * _p.K + (long)_k0 * _slivers * _nr;
+
+    private (int TotalSlivers, int TotalTiles, int ChunkK, int ChunkSlivers, int ChunkTiles) Setup(
+        in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads)
     {
         _p = p;
         _a = a;
@@ -75,13 +108,23 @@ internal sealed unsafe class GemmDriver
         int chunkK = Math.Min(p.K, Math.Max(_kc, ChunkFloats / (totalSlivers * _nr) / _kc * _kc));
         int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (chunkK * _nr)));
         int chunkTiles = Math.Min(totalTiles, Math.Max(1, ChunkFloats / (chunkK * _mr)));
+        return (totalSlivers, totalTiles, chunkK, chunkSlivers, chunkTiles);
+    }
+
+    /// <summary>
+    /// C = act(alpha op(A) op(B) + beta C + bias) with <paramref name="threads"/> workers; k &gt; 0. B comes from
+    /// <paramref name="panels"/> when not null (<see cref="PackPanels"/> of the same op(B)), else it is packed here.
+    /// </summary>
+    public void Run(in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads, float* panels = null)
+    {
+        var (totalSlivers, totalTiles, chunkK, chunkSlivers, chunkTiles) = Setup(p, a, b, c, bias, wide, threads);
         _privateB = totalTiles <= PrivateBTiles;
-        if (!_privateB) Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
+        _prepacked = panels != null;
+        if (!_privateB && !_prepacked) Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
         Reserve(ref _packA, (long)chunkTiles * _mr * chunkK);
 
         fixed (float* packB = _packB, packA = _packA)
         {
-            _packBPtr = Align(packB);
             _packAPtr = Align(packA);
             for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
             {
@@ -92,10 +135,11 @@ internal sealed unsafe class GemmDriver
                 for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
                 {
                     _kLen = Math.Min(chunkK, p.K - _k0);
+                    _packBPtr = _prepacked ? PanelChunk(panels) : Align(packB);
                     for (_tile0 = 0; _tile0 < totalTiles; _tile0 += chunkTiles)
                     {
                         _tiles = Math.Min(chunkTiles, totalTiles - _tile0);
-                        _packingB = _tile0 == 0 && !_privateB;
+                        _packingB = _tile0 == 0 && !_privateB && !_prepacked;
                         _unitTiles = _privateB ? _tiles : PackTiles;
                         _units = (_tiles + _unitTiles - 1) / _unitTiles * _groups;
                         _nextUnit = 0;
@@ -174,7 +218,7 @@ internal sealed unsafe class GemmDriver
         int mr = _mr, nr = _nr, n = _p.N, ldc = _p.Ldc;
         float* tile = stackalloc float[12 * 32];
         bool epilogue = _bias != null || _p.Activation != Activation.None;
-        if (_privateB) Reserve(ref t_packB, (long)_groupSlivers * nr * _kc);
+        if (_privateB && !_prepacked) Reserve(ref t_packB, (long)_groupSlivers * nr * _kc);
         fixed (float* privateB = t_packB)
         for (int u = Interlocked.Increment(ref _nextUnit) - 1; u < _units; u = Interlocked.Increment(ref _nextUnit) - 1)
         {
@@ -186,7 +230,7 @@ internal sealed unsafe class GemmDriver
                 float beta = p0 == 0 ? _p.Beta : 1f;
                 bool last = p0 + kc == _p.K;
                 float* groupB = _packBPtr + (long)kk * _slivers * nr + (long)g0 * kc * nr;
-                if (_privateB)
+                if (_privateB && !_prepacked)
                 {
                     groupB = Align(privateB);
                     for (int s = g0; s < g1; s++)
