@@ -95,7 +95,7 @@ public static partial class GemmGap
                 s.NoEpilogue.Add(s.Time(cold: false, epilogue: false));
             }
         }
-        Console.WriteLine($"forward median {Median(forwardTimes):F3} s; load after {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"forward median {Median(forwardTimes):F3} s; weight panels packed / reused {cpu.PanelStats}; load after {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| op | calls | model ms | hot ms | cold ms | noepi ms | model GFLOP/s | hot GFLOP/s |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in shapes)
