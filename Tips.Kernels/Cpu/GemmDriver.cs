@@ -260,9 +260,14 @@ internal sealed unsafe class GemmDriver
                                 cp[(long)r * ldc + q] = beta == 0f ? v : MathF.FusedMultiplyAdd(beta, cp[(long)r * ldc + q], v);
                             }
                         }
-                        if (last && epilogue)
-                            for (int r = 0; r < tileRows; r++)
-                                GemmEpilogue.Apply(cp + (long)r * ldc, cols, _bias == null ? null : _bias + j, _p.Activation);
+                    }
+                    if (last && epilogue)
+                    {
+                        // Over the group's whole width at once (up to 256 columns per row, still in L1/L2): one call
+                        // per row instead of one per 32-column tile row, whose call and set-up cost rivalled the GELU.
+                        int j0 = (_sliver0 + g0) * nr, width = Math.Min(n, (_sliver0 + g1) * nr) - j0;
+                        for (int r = 0; r < tileRows; r++)
+                            GemmEpilogue.Apply(_c + (long)(i + r) * ldc + j0, width, _bias == null ? null : _bias + j0, _p.Activation);
                     }
                 }
             }

@@ -69,6 +69,7 @@ internal static unsafe class GemmEpilogue
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Erfc(Vector512<float> x)
     {
         var z = Vector512.Abs(x);
@@ -111,6 +112,7 @@ internal static unsafe class GemmEpilogue
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> Erfc(Vector256<float> x)
     {
         var z = Vector256.Abs(x);
