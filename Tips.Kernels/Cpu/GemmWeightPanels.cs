@@ -13,6 +13,9 @@ public sealed partial class CpuBackend
 {
     private long _panelPacks, _panelHits;
 
+    /// <summary>False packs B on every call (the behaviour before the cache; for benches that measure what it buys).</summary>
+    internal bool CacheWeightPanels { get; init; } = true;
+
     /// <summary>Weight panels packed into the cache, and GEMM calls served from it (for tests and benches).</summary>
     internal (long Packs, long Hits) PanelStats => (Interlocked.Read(ref _panelPacks), Interlocked.Read(ref _panelHits));
 
@@ -25,6 +28,7 @@ public sealed partial class CpuBackend
     /// </summary>
     private unsafe float[]? WeightPanelsFor(CpuBuffer<float> b, in GemmProblem p, float* bStart, bool wide, int threads)
     {
+        if (!CacheWeightPanels) return null;
         var root = b.Root;
         var key = new PanelKey(b.Offset, p.TransB, p.N, p.K, p.Ldb, wide);
         long version = b.Version;
