@@ -64,8 +64,8 @@ public sealed partial class CpuBackend
             if (flops >= ParallelFlops || batch == 1 || flops * batch < ParallelFlops)
             {
                 int threads = flops >= ParallelFlops ? Environment.ProcessorCount : 1;
-                // One B for every entry (a Linear weight): packed panels cached per weight version.
-                var panels = batch == 1 || strideB == 0 ? WeightPanelsFor(cb, in p, b0, wide, threads) : null;
+                // One B for every entry (a Linear weight) over many rows: packed panels cached per weight version.
+                var panels = (batch == 1 || strideB == 0) && GemmDriver.PacksBWhole(m, wide) ? WeightPanelsFor(cb, in p, b0, wide, threads) : null;
                 var driver = GemmDriver.ForThread();
                 fixed (float* pp = panels)
                 {

@@ -29,12 +29,12 @@ public sealed class GemmWeightPanelTests : IDisposable
         using var backend = new CpuBackend { GemmVectorBits = bits };
         var w = Rand(n * k, 1);
         using var dw = Upload(backend, w);
-        // 200 rows take the shared-B path, 30 rows the per-unit one; both read the same cached panels.
-        int[] rows = [200, 30, 200, 30];
+        // Panels are cached where B is packed whole (over 384 rows) and serve every such row count.
+        int[] rows = [390, 433, 390];
         for (int call = 0; call < rows.Length; call++)
             Check(backend, rows[call], n, k, transB, dw, w, seed: 10 + call);
-        // The first call only notes the version, the second packs, the last two reuse.
-        Assert.Equal((1L, 2L), backend.PanelStats);
+        // The first call only notes the version, the second packs, the third reuses.
+        Assert.Equal((1L, 1L), backend.PanelStats);
     }
 
     public static TheoryData<string> Writes => new() { "upload", "upload-slice", "fill", "copy", "copy2d", "axpy", "scale", "adamw" };
@@ -46,8 +46,8 @@ public sealed class GemmWeightPanelTests : IDisposable
         const int n = 100, k = 769;
         var w = Rand(n * k, 2);
         using var dw = Upload(_backend, w);
-        Check(_backend, 64, n, k, true, dw, w, seed: 20);
-        Check(_backend, 64, n, k, true, dw, w, seed: 21);
+        Check(_backend, 400, n, k, true, dw, w, seed: 20);
+        Check(_backend, 400, n, k, true, dw, w, seed: 21);
         Assert.Equal((1L, 0L), _backend.PanelStats);
 
         var other = Rand(n * k, 3);
@@ -71,10 +71,23 @@ public sealed class GemmWeightPanelTests : IDisposable
         var changed = new float[n * k];
         _backend.Download(dw, changed.AsSpan());
         Assert.NotEqual(w, changed);
-        Check(_backend, 64, n, k, true, dw, changed, seed: 22);
-        Check(_backend, 64, n, k, true, dw, changed, seed: 23);
-        Check(_backend, 64, n, k, true, dw, changed, seed: 24);
+        Check(_backend, 400, n, k, true, dw, changed, seed: 22);
+        Check(_backend, 400, n, k, true, dw, changed, seed: 23);
+        Check(_backend, 400, n, k, true, dw, changed, seed: 24);
         Assert.Equal((2L, 1L), _backend.PanelStats);
+    }
+
+    [Fact]
+    public void FewRowsPackPerCallAndKeepNoPanels()
+    {
+        var w = Rand(100 * 769, 5);
+        using var dw = Upload(_backend, w);
+        Check(_backend, 384, 100, 769, true, dw, w, seed: 40);
+        // Measured after the first call, which allocated the pooled A, bias and C buffers that the others reuse.
+        long held = _backend.BytesAllocated;
+        for (int call = 1; call < 4; call++) Check(_backend, 384, 100, 769, true, dw, w, seed: 40 + call);
+        Assert.Equal((0L, 0L), _backend.PanelStats);
+        Assert.True(_backend.BytesAllocated - held < 100L * 769 * sizeof(float), "panels were kept for a 384-row GEMM");
     }
 
     [Fact]
@@ -86,11 +99,11 @@ public sealed class GemmWeightPanelTests : IDisposable
         var dw = Upload(_backend, w);
         var third = dw.Slice(2L * n * k, (long)n * k);
         var thirdHost = w.AsSpan(2 * n * k, n * k).ToArray();
-        Check(_backend, 50, 3 * n, k, true, dw, w, seed: 30);
-        Check(_backend, 50, 3 * n, k, true, dw, w, seed: 31);
-        Check(_backend, 50, n, k, true, third, thirdHost, seed: 32);
-        Check(_backend, 50, n, k, true, third, thirdHost, seed: 33);
-        Check(_backend, 50, n, k, true, third, thirdHost, seed: 34);
+        Check(_backend, 390, 3 * n, k, true, dw, w, seed: 30);
+        Check(_backend, 390, 3 * n, k, true, dw, w, seed: 31);
+        Check(_backend, 390, n, k, true, third, thirdHost, seed: 32);
+        Check(_backend, 390, n, k, true, third, thirdHost, seed: 33);
+        Check(_backend, 390, n, k, true, third, thirdHost, seed: 34);
         Assert.Equal((2L, 1L), _backend.PanelStats);
         long held = _backend.BytesAllocated;
         dw.Dispose();

@@ -15,11 +15,11 @@ namespace Tips.Tests.Model;
 /// </summary>
 public sealed class WeightPanelCacheModelTests : IDisposable
 {
-    // 9 x 9 patches + 2 CLS = 83 rows: every Linear takes the packed GEMM path.
+    // 5 images of 9 x 9 patches + 2 CLS = 415 rows: every Linear packs its weight whole, so panels are cached.
     private static readonly VisionConfig Config = new(64, 2, 2, 256, FfnKind.Mlp, 14, 9);
-    private const int Size = 126;
+    private const int Size = 126, Batch = 5;
     private readonly CpuBackend _backend = new();
-    private readonly float[] _pixels = VisionReferenceTests.RandomPixels(Size * Size * 3, 4);
+    private readonly float[] _pixels = VisionReferenceTests.RandomPixels(Batch * Size * Size * 3, 4);
 
     public void Dispose() => _backend.Dispose();
 
@@ -51,7 +51,7 @@ public sealed class WeightPanelCacheModelTests : IDisposable
         using var optimizer = new AdamWOptimizer(_backend, tower.Parameters.Items);
         using (var tape = new Tape(_backend, recording: true))
         {
-            var output = tower.Forward(tape, tape.Constant(_pixels, 1, Size, Size, 3));
+            var output = tower.Forward(tape, tape.Constant(_pixels, Batch, Size, Size, 3));
             tape.Backward(tape.Mean(output.PatchTokens));
         }
         optimizer.Update(0.01f, 0f, 0.9f, 0.999f, 1e-8f, 0f, 0, false);
@@ -68,7 +68,7 @@ public sealed class WeightPanelCacheModelTests : IDisposable
     private float[] Forward(IBackend backend, VisionTower tower)
     {
         using var tape = new Tape(backend, recording: false);
-        return tower.Forward(tape, tape.Constant(_pixels, 1, Size, Size, 3)).PatchTokens.ToHost();
+        return tower.Forward(tape, tape.Constant(_pixels, Batch, Size, Size, 3)).PatchTokens.ToHost();
     }
 
     private static void AssertClose(float[] expected, float[] actual)
