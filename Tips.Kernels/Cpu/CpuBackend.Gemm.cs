@@ -5,7 +5,8 @@ namespace Tips.Kernels;
 // Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
 // Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0, its columns split over the cores from 2^20
 // weights; otherwise GemmDriver (packed panels, GemmMicroKernels 12x32 AVX-512 or 6x16 AVX2), on all cores from
-// 4 MFLOP per entry, else one thread per entry.
+// 4 MFLOP per entry, else one thread per entry. A B shared by every entry over more than 384 rows (a Linear weight)
+// comes from the weight panel cache (GemmWeightPanels.cs) from the second use of its version on.
 // Measured (2-core Xeon, AVX-512, load average 14-27 from other jobs, so only same-process ratios mean much): one
 // thread, GFLOP/s per CPU-second, old 8x32 driver / this one / OpenBLAS 0.3.21 interleaved: TIPS 1026-row NT, NN, TN
 // shapes 50-83 / 57-101 / 55-107 (0.90-1.02x OpenBLAS), 257-row 68-69 / 94-101 / 91-96 (1.03-1.05x), 64-row text

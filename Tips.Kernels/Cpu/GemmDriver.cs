@@ -13,7 +13,7 @@ namespace Tips.Kernels;
 /// runs every tile of its block against the group: the A sliver (MR x kc) stays in L1 while the group's kc x nc
 /// block of B streams from L2. With few rows (up to <see cref="PrivateBTiles"/> tiles) a unit spans all rows and packs
 /// its group of B itself, just before use. Transposes are absorbed by the packing, so NN/NT/TN/TT run the same
-/// micro-kernel.
+/// micro-kernel. B may instead come prepacked whole (<see cref="PackPanels"/>, the weight panel cache).
 /// Versions (TIPS shapes, GFLOP/s per CPU-second of one thread under heavy shared load; see CpuBackend.Gemm.cs):
 /// 8x32 tiles, Kc 256, tiles innermost so each B sliver sat in L1 while A came from L2, rows split statically: 50-83;
 /// 12x32 tiles (two k steps per pass), kc ~384, slivers innermost, units from a counter: 1.14-1.48x that, 0.90-1.05x
