@@ -93,9 +93,7 @@ public sealed partial class CpuBackend
                     }
                     for (int r = 0; r < rows; r++)
                     {
-                        float inv = 1f / l[r];
-                        float* dst = outRows + (long)r * width;
-                        for (int d = 0; d < headDim; d++) dst[d] = ap[r * fa.Dp + d] * inv;
+                        CpuSimd.Scaled(new ReadOnlySpan<float>(ap + r * fa.Dp, headDim), 1f / l[r], new Span<float>(outRows + (long)r * width, headDim));
                         if (lb is not null) lb.Array[lb.Offset + lseAt + r] = m[r] + MathF.Log(l[r]);
                     }
                 }

@@ -5,7 +5,8 @@ namespace Tips.Kernels;
 // Batched strided GEMM with a fused bias + activation epilogue. Dimensions: C (m, n) = op(A) (m, k) op(B) (k, n).
 // Paths: GemmRows (vector dot/axpy loops) for m <= 2, n <= 4 or k == 0, its columns split over the cores from 2^20
 // weights; otherwise GemmDriver (packed panels, GemmMicroKernels 12x32 AVX-512 or 6x16 AVX2), on all cores from
-// 4 MFLOP per entry, else one thread per entry.
+// 4 MFLOP per entry, else one thread per entry. A B shared by every entry over more than 384 rows (a Linear weight)
+// comes from the weight panel cache (GemmWeightPanels.cs) from the second use of its version on.
 // Measured (2-core Xeon, AVX-512, load average 14-27 from other jobs, so only same-process ratios mean much): one
 // thread, GFLOP/s per CPU-second, old 8x32 driver / this one / OpenBLAS 0.3.21 interleaved: TIPS 1026-row NT, NN, TN
 // shapes 50-83 / 57-101 / 55-107 (0.90-1.02x OpenBLAS), 257-row 68-69 / 94-101 / 91-96 (1.03-1.05x), 64-row text
@@ -28,10 +29,10 @@ public sealed partial class CpuBackend
         float beta, DeviceBuffer<float> c, int ldc, long strideC,
         int batch, DeviceBuffer<float>? bias, Activation activation)
     {
-        var ca = Own(a);
-        var cb = Own(b);
+        var ca = OwnRead(a);
+        var cb = OwnRead(b);
         var cc = Own(c);
-        var cbias = bias is null ? null : Own(bias);
+        var cbias = bias is null ? null : OwnRead(bias);
         CheckGemm(transA, transB, m, n, k, ca.Length, lda, strideA, cb.Length, ldb, strideB, cc.Length, ldc, strideC, batch, cbias?.Length);
         if (m == 0 || n == 0 || batch == 0) return;
         var p = new GemmProblem(transA, transB, m, n, k, alpha, beta, lda, ldb, ldc, activation);
@@ -64,9 +65,15 @@ public sealed partial class CpuBackend
             if (flops >= ParallelFlops || batch == 1 || flops * batch < ParallelFlops)
             {
                 int threads = flops >= ParallelFlops ? Environment.ProcessorCount : 1;
+                // One B for every entry (a Linear weight) over many rows: packed panels cached per weight version.
+                var panels = (batch == 1 || strideB == 0) && GemmDriver.PacksBWhole(m, wide) ? WeightPanelsFor(cb, in p, b0, wide, threads) : null;
                 var driver = GemmDriver.ForThread();
-                for (int bi = 0; bi < batch; bi++)
-                    driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads);
+                fixed (float* pp = panels)
+                {
+                    float* aligned = pp == null ? null : (float*)(((nint)pp + 63) & ~(nint)63);
+                    for (int bi = 0; bi < batch; bi++)
+                        driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads, aligned);
+                }
                 return;
             }
             // Many small entries: one thread per entry.

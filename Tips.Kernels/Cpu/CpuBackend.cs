@@ -56,7 +56,7 @@ public sealed partial class CpuBackend : IBackend
 
     public void Download<T>(DeviceBuffer<T> source, Span<T> destination) where T : unmanaged
     {
-        var s = Own(source);
+        var s = OwnRead(source);
         if (destination.Length != s.Length)
             throw new BackendException($"download of a buffer of {s.Length} elements into {destination.Length}");
         s.Span.CopyTo(destination);
@@ -64,7 +64,20 @@ public sealed partial class CpuBackend : IBackend
 
     public void Synchronize() { }
 
-    internal CpuBuffer<T> Own<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
+    /// <summary>
+    /// The cpu buffer behind <paramref name="buffer"/>, counted as written (its version bumped): every op takes its
+    /// buffers here, so no op can change a buffer without invalidating what was derived from it. Only operands an
+    /// op provably reads alone use <see cref="OwnRead{T}"/>.
+    /// </summary>
+    internal CpuBuffer<T> Own<T>(DeviceBuffer<T> buffer) where T : unmanaged
+    {
+        var b = OwnRead(buffer);
+        b.Written();
+        return b;
+    }
+
+    /// <summary>The cpu buffer behind <paramref name="buffer"/> for reading only (its version unchanged).</summary>
+    internal CpuBuffer<T> OwnRead<T>(DeviceBuffer<T> buffer) where T : unmanaged =>
         buffer as CpuBuffer<T> is { } b && ReferenceEquals(b.Backend, this)
             ? b
             : throw new BackendException($"buffer belongs to backend '{buffer.Backend.Name}', not this cpu backend");

@@ -13,7 +13,7 @@ namespace Tips.Kernels;
 /// runs every tile of its block against the group: the A sliver (MR x kc) stays in L1 while the group's kc x nc
 /// block of B streams from L2. With few rows (up to <see cref="PrivateBTiles"/> tiles) a unit spans all rows and packs
 /// its group of B itself, just before use. Transposes are absorbed by the packing, so NN/NT/TN/TT run the same
-/// micro-kernel.
+/// micro-kernel. B may instead come prepacked whole (<see cref="PackPanels"/>, the weight panel cache).
 /// Versions (TIPS shapes, GFLOP/s per CPU-second of one thread under heavy shared load; see CpuBackend.Gemm.cs):
 /// 8x32 tiles, Kc 256, tiles innermost so each B sliver sat in L1 while A came from L2, rows split statically: 50-83;
 /// 12x32 tiles (two k steps per pass), kc ~384, slivers innermost, units from a counter: 1.14-1.48x that, 0.90-1.05x
@@ -43,7 +43,7 @@ internal sealed unsafe class GemmDriver
 
     private GemmProblem _p;
     private float* _a, _b, _c, _bias, _packBPtr, _packAPtr;
-    private bool _wide, _packingB, _privateB;
+    private bool _wide, _packingB, _privateB, _prepacked;
     private int _mr, _nr, _kc, _threads;
     private int _sliver0, _slivers, _k0, _kLen, _tile0, _tiles, _unitTiles, _groupSlivers, _groups, _units, _nextUnit;
 
@@ -55,8 +55,48 @@ internal sealed unsafe class GemmDriver
 
     public static GemmDriver ForThread() => t_driver ??= new GemmDriver();
 
-    /// <summary>C = act(alpha op(A) op(B) + beta C + bias) with <paramref name="threads"/> workers; k &gt; 0.</summary>
-    public void Run(in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads)
+    /// <summary>
+    /// Whether <see cref="Run"/> packs B whole for all of its tiles (more than <see cref="PrivateBTiles"/>) rather
+    /// than each unit packing its group into L2 just before use: only then do cached panels save time (in one
+    /// process, CPU per forward: B/14 448 px and text batch 8 -8 to -11%, B/14 224 px batch 1 unchanged).
+    /// </summary>
+    public static bool PacksBWhole(int m, bool wide) => (m + (wide ? 12 : 6) - 1) / (wide ? 12 : 6) > PrivateBTiles;
+
+    /// <summary>Floats of B packed whole by <see cref="PackPanels"/> (without the alignment slack).</summary>
+    public static long PanelFloats(in GemmProblem p, bool wide)
+    {
+        int nr = wide ? 32 : 16;
+        return (long)(p.N + nr - 1) / nr * nr * p.K;
+    }
+
+    /// <summary>
+    /// Packs all of op(B) into <paramref name="panels"/> (<see cref="PanelFloats"/>, 64-byte aligned) in the order
+    /// <see cref="Run"/> reads it chunk by chunk: the chunk of slivers [s0, s1) by depth [k0, k1) at s0 * NR * K +
+    /// k0 * (s1 - s0) * NR, laid out inside as Run packs a chunk. Valid for every M: the layout depends on N and K.
+    /// </summary>
+    public void PackPanels(in GemmProblem p, float* b, float* panels, bool wide, int threads)
+    {
+        var (totalSlivers, _, chunkK, chunkSlivers, _) = Setup(p, null, b, null, null, wide, threads);
+        _tiles = 0;
+        _packingB = true;
+        for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
+        {
+            _slivers = Math.Min(chunkSlivers, totalSlivers - _sliver0);
+            for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
+            {
+                _kLen = Math.Min(chunkK, p.K - _k0);
+                _packBPtr = PanelChunk(panels);
+                if (threads == 1) Pack(0);
+                else Parallel.For(0, threads, _packBody);
+            }
+        }
+        _b = _packBPtr = null;
+    }
+
+    private float* PanelChunk(float* panels) => panels + (long)_sliver0 * _nr * _p.K + (long)_k0 * _slivers * _nr;
+
+    private (int TotalSlivers, int TotalTiles, int ChunkK, int ChunkSlivers, int ChunkTiles) Setup(
+        in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads)
     {
         _p = p;
         _a = a;
@@ -75,13 +115,23 @@ internal sealed unsafe class GemmDriver
         int chunkK = Math.Min(p.K, Math.Max(_kc, ChunkFloats / (totalSlivers * _nr) / _kc * _kc));
         int chunkSlivers = Math.Min(totalSlivers, Math.Max(1, ChunkFloats / (chunkK * _nr)));
         int chunkTiles = Math.Min(totalTiles, Math.Max(1, ChunkFloats / (chunkK * _mr)));
+        return (totalSlivers, totalTiles, chunkK, chunkSlivers, chunkTiles);
+    }
+
+    /// <summary>
+    /// C = act(alpha op(A) op(B) + beta C + bias) with <paramref name="threads"/> workers; k &gt; 0. B comes from
+    /// <paramref name="panels"/> when not null (<see cref="PackPanels"/> of the same op(B)), else it is packed here.
+    /// </summary>
+    public void Run(in GemmProblem p, float* a, float* b, float* c, float* bias, bool wide, int threads, float* panels = null)
+    {
+        var (totalSlivers, totalTiles, chunkK, chunkSlivers, chunkTiles) = Setup(p, a, b, c, bias, wide, threads);
         _privateB = totalTiles <= PrivateBTiles;
-        if (!_privateB) Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
+        _prepacked = panels != null;
+        if (!_privateB && !_prepacked) Reserve(ref _packB, (long)chunkSlivers * _nr * chunkK);
         Reserve(ref _packA, (long)chunkTiles * _mr * chunkK);
 
         fixed (float* packB = _packB, packA = _packA)
         {
-            _packBPtr = Align(packB);
             _packAPtr = Align(packA);
             for (_sliver0 = 0; _sliver0 < totalSlivers; _sliver0 += chunkSlivers)
             {
@@ -92,10 +142,11 @@ internal sealed unsafe class GemmDriver
                 for (_k0 = 0; _k0 < p.K; _k0 += chunkK)
                 {
                     _kLen = Math.Min(chunkK, p.K - _k0);
+                    _packBPtr = _prepacked ? PanelChunk(panels) : Align(packB);
                     for (_tile0 = 0; _tile0 < totalTiles; _tile0 += chunkTiles)
                     {
                         _tiles = Math.Min(chunkTiles, totalTiles - _tile0);
-                        _packingB = _tile0 == 0 && !_privateB;
+                        _packingB = _tile0 == 0 && !_privateB && !_prepacked;
                         _unitTiles = _privateB ? _tiles : PackTiles;
                         _units = (_tiles + _unitTiles - 1) / _unitTiles * _groups;
                         _nextUnit = 0;
@@ -174,7 +225,7 @@ internal sealed unsafe class GemmDriver
         int mr = _mr, nr = _nr, n = _p.N, ldc = _p.Ldc;
         float* tile = stackalloc float[12 * 32];
         bool epilogue = _bias != null || _p.Activation != Activation.None;
-        if (_privateB) Reserve(ref t_packB, (long)_groupSlivers * nr * _kc);
+        if (_privateB && !_prepacked) Reserve(ref t_packB, (long)_groupSlivers * nr * _kc);
         fixed (float* privateB = t_packB)
         for (int u = Interlocked.Increment(ref _nextUnit) - 1; u < _units; u = Interlocked.Increment(ref _nextUnit) - 1)
         {
@@ -186,7 +237,7 @@ internal sealed unsafe class GemmDriver
                 float beta = p0 == 0 ? _p.Beta : 1f;
                 bool last = p0 + kc == _p.K;
                 float* groupB = _packBPtr + (long)kk * _slivers * nr + (long)g0 * kc * nr;
-                if (_privateB)
+                if (_privateB && !_prepacked)
                 {
                     groupB = Align(privateB);
                     for (int s = g0; s < g1; s++)
@@ -216,9 +267,14 @@ internal sealed unsafe class GemmDriver
                                 cp[(long)r * ldc + q] = beta == 0f ? v : MathF.FusedMultiplyAdd(beta, cp[(long)r * ldc + q], v);
                             }
                         }
-                        if (last && epilogue)
-                            for (int r = 0; r < tileRows; r++)
-                                GemmEpilogue.Apply(cp + (long)r * ldc, cols, _bias == null ? null : _bias + j, _p.Activation);
+                    }
+                    if (last && epilogue)
+                    {
+                        // Over the group's whole width at once (up to 256 columns per row, still in L1/L2): one call
+                        // per row instead of one per 32-column tile row, whose call and set-up cost rivalled the GELU.
+                        int j0 = (_sliver0 + g0) * nr, width = Math.Min(n, (_sliver0 + g1) * nr) - j0;
+                        for (int r = 0; r < tileRows; r++)
+                            GemmEpilogue.Apply(_c + (long)(i + r) * ldc + j0, width, _bias == null ? null : _bias + j0, _p.Activation);
                     }
                 }
             }
