@@ -70,7 +70,7 @@ public static partial class GemmGap
         profiler.Reset();
         forward();
         var shapes = new List<Shape>();
-        foreach (var (op, (calls, _)) in profiler.Ops)
+        foreach (var (op, (calls, _, _)) in profiler.Ops)
         {
             var match = ShapePattern().Match(op);
             if (!match.Success || calls < 2) continue;
@@ -88,7 +88,7 @@ public static partial class GemmGap
             forwardTimes.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             foreach (var s in shapes)
             {
-                var (calls, seconds) = profiler.Ops[s.Op];
+                var (calls, seconds, _) = profiler.Ops[s.Op];
                 s.Model.Add(seconds / calls);
                 s.Hot.Add(s.Time(cold: false, epilogue: true));
                 s.Cold.Add(s.Time(cold: true, epilogue: true));
