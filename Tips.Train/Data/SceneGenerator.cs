@@ -81,28 +81,6 @@ public sealed class SceneGenerator
         return Render(layout, ref rng);
     }
 
-    /// <summary>Kind variant <paramref name="variant"/> (1..7) of scene <paramref name="index"/>: the same layout, colours,
-    /// sizes, textures and background, every kind shifted by the variant's offset (mod 8; the offsets of a scene's
-    /// variants are distinct and non-zero, so all its variants differ in every object and names stay distinct), and a
-    /// web caption of its own.</summary>
-    public Scene GenerateKindVariant(Split split, long index, int variant)
-    {
-        if (variant is < 1 or >= SceneWords.ClassCount) throw new TipsException($"kind variant {variant} is outside [1, {SceneWords.ClassCount})");
-        var rng = DataRng.For(SeedOf(split, index), 0, 0x5CE9E);
-        var layout = Sample(ref rng);
-        var variantRng = DataRng.For(SeedOf(split, index), 1, 0x7319);
-        var offsets = Enumerable.Range(1, SceneWords.ClassCount - 1).ToArray();
-        for (int i = offsets.Length - 1; i > 0; i--)
-        {
-            int j = variantRng.Next(i + 1);
-            (offsets[i], offsets[j]) = (offsets[j], offsets[i]);
-        }
-        int offset = offsets[variant - 1];
-        var objects = layout.Objects.Select(o => o with { Kind = (ShapeKind)(((int)o.Kind + offset) % SceneWords.ClassCount) }).ToArray();
-        var captionRng = DataRng.For(SeedOf(split, index), (ulong)variant + 1, 0x7319);
-        return Render(layout with { Objects = objects }, ref captionRng);
-    }
-
     /// <summary>Everything a scene is drawn from; objects in drawing order.</summary>
     internal sealed record Layout(double HorizonY, int Ground, int Pattern, double PatternScale, int Sky, double SkyBands,
         double SkyPhase, ulong NoiseSeed, SceneObject[] Objects);

@@ -28,11 +28,6 @@ public sealed record TinyRunOptions
     public double GlobalMinScale { get; init; } = 0.5;
     /// <summary>Training stops after this long even if steps remain (the schedules are then cut short).</summary>
     public TimeSpan? TimeLimit { get; init; }
-    /// <summary>Scenes per group of kind variants (1: independent scenes). A group is one layout drawn with different object
-    /// kinds; its members land in one batch (no shuffling; the scenes are i.i.d. by seed anyway), so the contrastive
-    /// losses see negatives whose captions differ in the kinds alone. Without them colours, positions and the
-    /// background already tell a batch's captions apart and the model never needs to learn the object kinds.</summary>
-    public int KindVariants { get; init; } = 1;
 }
 
 /// <summary>
@@ -69,8 +64,6 @@ public static class TinyRun
     {
         if (run.ImageSize % run.PatchSize != 0 || run.LocalSize % run.PatchSize != 0)
             throw new TipsException($"image size {run.ImageSize} and local size {run.LocalSize} must be multiples of the patch size {run.PatchSize}");
-        if (run.BatchSize % run.KindVariants != 0)
-            throw new TipsException($"batch size {run.BatchSize} must be a multiple of the {run.KindVariants} kind variants per scene");
         Directory.CreateDirectory(dir);
         string tokenizerPath = Path.Combine(dir, TokenizerFile);
         File.WriteAllBytes(tokenizerPath, SceneTokenizer.Build());
@@ -79,10 +72,10 @@ public static class TinyRun
         config.Save(Path.Combine(dir, ConfigFile));
 
         using var trainer = new TipsTrainer(backend, config, options with { TotalSteps = run.Steps });
-        var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize), Split.Train, run.TrainScenes, run.KindVariants);
+        var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize), Split.Train, run.TrainScenes);
         var defaults = AugmentOptions.Default(run.ImageSize, run.LocalSize, run.LocalCrops);
         var augment = defaults with { Global = defaults.Global with { MinScale = run.GlobalMinScale } };
-        using var loader = new BatchLoader(source, new LoaderOptions(run.BatchSize, augment, run.DataSeed, Shuffle: run.KindVariants == 1));
+        using var loader = new BatchLoader(source, new LoaderOptions(run.BatchSize, augment, run.DataSeed));
         var clock = Stopwatch.StartNew();
         StepReport? last = null;
         while (trainer.Step < run.Steps && !(clock.Elapsed > run.TimeLimit))
