@@ -80,7 +80,7 @@ public static class DeviceSummary
                 c.Run();
                 times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             }
-            double median = Median(times);
+            double median = Stats.Median(times);
             double value = c.Work / (median / 1e3) / 1e9, peak = c.IsFlops ? fma : copy;
             string throughput = c.IsFlops ? $"{value / 1e3:F2} TFLOP/s" : $"{value:F1} GB/s";
             Console.WriteLine($"| {c.Kernel} | {c.Shape} | {median:F3} | {throughput} | {value / peak:P1} |");
@@ -100,11 +100,5 @@ public static class DeviceSummary
         double seconds = r.GetProperty("median_s").GetDouble(), gflop = r.GetProperty("gflop").GetDouble();
         string shape = $"{What("variant")} {What("size")}{What("tokens")} b{What("batch")}";
         return $"| {What("tower")} {What("kind")} | {shape} | {seconds * 1e3:F1} | {gflop / seconds / 1e3:F2} TFLOP/s | {gflop / seconds / fmaGflops:P1} |";
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }

@@ -20,51 +20,10 @@ public static partial class GemmGap
 {
     public static int Run(string[] args)
     {
-        string tower = "vision", variant = "B/14";
-        int size = 448, tokens = 64, batch = 1, reps = 5;
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--tower": tower = args[i + 1]; break;
-                case "--variant": variant = args[i + 1]; break;
-                case "--size": size = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--tokens": tokens = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--batch": batch = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--reps": reps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                default:
-                    Console.Error.WriteLine($"gemmgap: unknown argument '{args[i]}'");
-                    return 2;
-            }
-        }
+        if (ForwardShape.Parse("gemmgap", args) is not { } shape) return 2;
         var cpu = new CpuBackend();
         using var profiler = new OpProfiler(cpu);
-        var config = TipsConfig.FromVariant(variant);
-        var init = Init.Normal(1, 0.02f);
-        Action forward;
-        IDisposable model;
-        if (tower == "vision")
-        {
-            var t = VisionTower.Create(profiler, config.Vision, init);
-            var pixels = ModelInputs.Pixels(batch, size);
-            forward = () =>
-            {
-                using var tape = new Tape(profiler, recording: false);
-                t.Forward(tape, tape.Constant(pixels, batch, size, size, 3));
-            };
-            model = t;
-        }
-        else
-        {
-            var t = TextTower.Create(profiler, config.Text, init);
-            var ids = ModelInputs.TextIds(batch, tokens, config.Text.VocabSize);
-            forward = () =>
-            {
-                using var tape = new Tape(profiler, recording: false);
-                t.Forward(tape, ids, batch);
-            };
-            model = t;
-        }
+        var (forward, model) = shape.Build(profiler);
         using var _ = model;
         forward();
         profiler.Reset();
@@ -78,9 +37,9 @@ public static partial class GemmGap
                 int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture),
                 match.Groups[4].Success ? Enum.Parse<Activation>(match.Groups[4].Value) : Activation.None, calls));
         }
-        Console.WriteLine($"# gemmgap {tower} {variant} size {size} tokens {tokens} batch {batch}, {reps} interleaved reps, load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"# gemmgap {shape}, {shape.Reps} interleaved reps, load {File.ReadAllText("/proc/loadavg").Trim()}");
         var forwardTimes = new List<double>();
-        for (int r = 0; r < reps; r++)
+        for (int r = 0; r < shape.Reps; r++)
         {
             profiler.Reset();
             long t0 = Stopwatch.GetTimestamp();
@@ -95,24 +54,17 @@ public static partial class GemmGap
                 s.NoEpilogue.Add(s.Time(cold: false, epilogue: false));
             }
         }
-        Console.WriteLine($"forward median {Median(forwardTimes):F3} s; weight panels packed / reused {cpu.PanelStats}; load after {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"forward median {Stats.Median(forwardTimes):F3} s; weight panels packed / reused {cpu.PanelStats}; load after {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| op | calls | model ms | hot ms | cold ms | noepi ms | model GFLOP/s | hot GFLOP/s |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in shapes)
         {
             double flops = 2.0 * s.M * s.N * s.K;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {s.Op} | {s.Calls} | {Median(s.Model) * 1e3:F2} | {Median(s.Hot) * 1e3:F2} | {Median(s.Cold) * 1e3:F2} | {Median(s.NoEpilogue) * 1e3:F2} | {flops / Median(s.Model) / 1e9:F0} | {flops / Median(s.Hot) / 1e9:F0} |"));
+                $"| {s.Op} | {s.Calls} | {Stats.Median(s.Model) * 1e3:F2} | {Stats.Median(s.Hot) * 1e3:F2} | {Stats.Median(s.Cold) * 1e3:F2} | {Stats.Median(s.NoEpilogue) * 1e3:F2} | {flops / Stats.Median(s.Model) / 1e9:F0} | {flops / Stats.Median(s.Hot) / 1e9:F0} |"));
             s.Dispose();
         }
         return 0;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int h = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
     }
 
     [GeneratedRegex(@"^Gemm NT (\d+)x(\d+)x(\d+)(?: \+(\w+))?$")]

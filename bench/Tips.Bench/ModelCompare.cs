@@ -104,7 +104,7 @@ public static class ModelCompare
                 TimedStep();
         }
         var sorted = times.Order().ToArray();
-        double median = Median(sorted);
+        double median = Stats.Median(sorted);
 
         var line = new Dictionary<string, object?>
         {
@@ -115,7 +115,7 @@ public static class ModelCompare
             ["median_s"] = Math.Round(median, 5), ["min_s"] = Math.Round(sorted[0], 5), ["reps"] = times.Count,
             ["times_s"] = times.Select(t => Math.Round(t, 4)).ToArray(),
             // Process CPU seconds (all threads) per repetition: less sensitive than wall time to other load.
-            ["cpu_median_s"] = Math.Round(Median(cpuTimes.Order().ToArray()), 5),
+            ["cpu_median_s"] = Math.Round(Stats.Median(cpuTimes.Order().ToArray()), 5),
             // CPU seconds per repetition of the busiest threads: a main thread far ahead of the rest means serial work.
             ["thread_cpu_s"] = ThreadCpuSeconds().Select(t => (t.Value - threads0.GetValueOrDefault(t.Key)) / times.Count)
                 .Where(t => t > 0.001).OrderDescending().Take(6).Select(t => Math.Round(t, 3)).ToArray(),
@@ -181,12 +181,6 @@ public static class ModelCompare
         if (tokens > 64) throw new ArgumentException($"--tokens {tokens} exceeds 64");
         if (!Backends.Names.Contains(device)) throw new ArgumentException($"--device must be one of {string.Join(", ", Backends.Names)}");
         return new Options(kind, tower, variant, size, tokens, batch, budget, minReps, Math.Max(minReps, maxReps), profile, serve, device);
-    }
-
-    private static double Median(double[] sorted)
-    {
-        int h = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
     }
 
     /// <summary>User + system CPU seconds of each thread of this process (/proc/self/task/*/stat, clock ticks of 10 ms).</summary>

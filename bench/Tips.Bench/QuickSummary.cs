@@ -67,12 +67,12 @@ public static class QuickSummary
                 Console.WriteLine($"| {c.Kernel} | {c.Shape} | n/a ({e.Message} not implemented) | | | | |");
                 continue;
             }
-            double median = Median(times), best = times.Min();
+            double median = Stats.Median(times), best = times.Min();
             double value = c.Work / (median / 1e3) / 1e9;
             double peak = c.IsFlops ? fma : copy;
             string unit = c.IsFlops ? "GFLOP/s" : "GB/s";
             double cpuRatio = c.IsFlops ? c.Work * times.Length / cpuSeconds / 1e9 / fmaCpu : double.NaN;
-            double reference = referenceTimes.Length > 0 ? c.Work / (Median(referenceTimes) / 1e3) / 1e9 : double.NaN;
+            double reference = referenceTimes.Length > 0 ? c.Work / (Stats.Median(referenceTimes) / 1e3) / 1e9 : double.NaN;
             string referenceCells = double.IsNaN(reference) ? " | " : $"{reference:F1} {unit} | {value / reference:F2}";
             Console.WriteLine($"| {c.Kernel} | {c.Shape} | {median:F3} | {best:F3} | {value:F1} {unit} | {peak:F1} | {value / peak:P1} | {(c.IsFlops ? cpuRatio.ToString("P1", CultureInfo.InvariantCulture) : "")} | {referenceCells} |");
             var row = Row(c.Kernel, c.Shape, median, value, c.IsFlops ? "gflops" : "gbps", peak, cpuRatio);
@@ -161,13 +161,6 @@ public static class QuickSummary
         {
             return "n/a";
         }
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        int h = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
     }
 
     private static string RepoRoot()

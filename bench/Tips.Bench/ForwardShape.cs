@@ -1,0 +1,64 @@
+using System.Globalization;
+using Tips.Kernels;
+using Tips.Model.Config;
+using Tips.Model.Nn;
+using Tips.Model.Tensors;
+using Tips.Model.Towers;
+
+namespace Tips.Bench;
+
+/// <summary>The inference forward a bench mode times: [--tower vision|text] [--variant B/14] [--size 448] [--tokens 64]
+/// [--batch 1] [--reps 5].</summary>
+internal sealed record ForwardShape(string Tower, string Variant, int Size, int Tokens, int Batch, int Reps)
+{
+    /// <summary>Null (after one line on stderr) for an unknown argument.</summary>
+    public static ForwardShape? Parse(string mode, string[] args)
+    {
+        var shape = new ForwardShape("vision", "B/14", 448, 64, 1, 5);
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string v = args[i + 1];
+            int Int() => int.Parse(v, CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--tower": shape = shape with { Tower = v }; break;
+                case "--variant": shape = shape with { Variant = v }; break;
+                case "--size": shape = shape with { Size = Int() }; break;
+                case "--tokens": shape = shape with { Tokens = Int() }; break;
+                case "--batch": shape = shape with { Batch = Int() }; break;
+                case "--reps": shape = shape with { Reps = Int() }; break;
+                default:
+                    Console.Error.WriteLine($"{mode}: unknown argument '{args[i]}'");
+                    return null;
+            }
+        }
+        return shape;
+    }
+
+    public override string ToString() => $"{Tower} {Variant} size {Size} tokens {Tokens} batch {Batch}";
+
+    /// <summary>A tower with N(0, 0.02) weights on <paramref name="backend"/> and one forward of it on fixed inputs.</summary>
+    public (Action Forward, IDisposable Model) Build(IBackend backend)
+    {
+        var config = TipsConfig.FromVariant(Variant);
+        var init = Init.Normal(1, 0.02f);
+        int batch = Batch, size = Size;
+        if (Tower == "vision")
+        {
+            var vision = VisionTower.Create(backend, config.Vision, init);
+            var pixels = ModelInputs.Pixels(batch, size);
+            return (() =>
+            {
+                using var tape = new Tape(backend, recording: false);
+                vision.Forward(tape, tape.Constant(pixels, batch, size, size, 3));
+            }, vision);
+        }
+        var text = TextTower.Create(backend, config.Text, init);
+        var ids = ModelInputs.TextIds(batch, Tokens, config.Text.VocabSize);
+        return (() =>
+        {
+            using var tape = new Tape(backend, recording: false);
+            text.Forward(tape, ids, batch);
+        }, text);
+    }
+}
