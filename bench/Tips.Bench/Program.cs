@@ -25,7 +25,7 @@ public static class Program
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..], new BdnConfig());
             return 0;
         }
-        Console.Error.WriteLine("usage: Tips.Bench summary [--reps N] [--budget SECONDS] [--filter TEXT] | device --device NAME [options] | model [options] | bdn [BenchmarkDotNet args]");
+        Console.Error.WriteLine("usage: Tips.Bench summary [--reps N] [--budget SECONDS] [--filter TEXT] | device --device NAME [options] | model [options] | gemmgap [options] | panelab [options] | bdn [BenchmarkDotNet args]");
         return 2;
     }
 }
