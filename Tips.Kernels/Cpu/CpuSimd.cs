@@ -47,6 +47,7 @@ internal static class CpuSimd
     /// <summary>y = alpha * x (y may be x).</summary>
     public static void Scaled(ReadOnlySpan<float> x, float alpha, Span<float> y)
     {
+        if (CpuSimd512.IsSupported && x.Length >= 16) { CpuSimd512.Scaled(x, alpha, y); return; }
         int i = 0;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
@@ -74,19 +75,8 @@ internal static class CpuSimd
         for (; i < p.Length; i++) y[i] = p[i] * (y[i] - shift);
     }
 
-    public static void Scale(Span<float> x, float alpha)
-    {
-        if (CpuSimd512.IsSupported && x.Length >= 16) { CpuSimd512.Scale(x, alpha); return; }
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
-        {
-            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var a = new Vector<float>(alpha);
-            for (int j = 0; j < xv.Length; j++) xv[j] *= a;
-            i = xv.Length * Vector<float>.Count;
-        }
-        for (; i < x.Length; i++) x[i] *= alpha;
-    }
+    /// <summary>x *= alpha.</summary>
+    public static void Scale(Span<float> x, float alpha) => Scaled(x, alpha, x);
 
     /// <summary>sum x * y, float lanes (exact enough for row reductions of model widths).</summary>
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

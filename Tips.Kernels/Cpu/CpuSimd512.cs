@@ -61,13 +61,15 @@ internal static class CpuSimd512
         return m;
     }
 
-    public static void Scale(Span<float> x, float alpha)
+    /// <summary>y = alpha * x (y may be x).</summary>
+    public static void Scaled(ReadOnlySpan<float> x, float alpha, Span<float> y)
     {
-        ref float p = ref MemoryMarshal.GetReference(x);
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float py = ref MemoryMarshal.GetReference(y);
         int n = x.Length, i = 0;
         var a = Vector512.Create(alpha);
-        for (; i + 16 <= n; i += 16) (Vector512.LoadUnsafe(ref p, (nuint)i) * a).StoreUnsafe(ref p, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref p, i) *= alpha;
+        for (; i + 16 <= n; i += 16) (Vector512.LoadUnsafe(ref px, (nuint)i) * a).StoreUnsafe(ref py, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref py, i) = alpha * Unsafe.Add(ref px, i);
     }
 
     /// <summary>y = exp(scale * x - shift) (y may be x); returns sum y.</summary>

@@ -62,7 +62,7 @@ public class CpuSimd512Tests
     }
 
     [Fact]
-    public void MaxMinAndScaleMatchReferences()
+    public void MaxMinAndScaledMatchReferences()
     {
         if (!CpuSimd512.IsSupported) return;
         foreach (int n in Lengths)
@@ -74,8 +74,11 @@ public class CpuSimd512Tests
             x[n - 1] = -5f;
             Assert.Equal(-5f, CpuSimd512.Min(x));
             var y = (float[])x.Clone();
-            CpuSimd512.Scale(y, 0.37f);
+            CpuSimd512.Scaled(y, 0.37f, y);
             for (int i = 0; i < n; i++) Assert.Equal(x[i] * 0.37f, y[i]);
+            var z = Poisoned(n);
+            CpuSimd512.Scaled(x, 0.37f, z);
+            for (int i = 0; i < n; i++) Assert.Equal(x[i] * 0.37f, z[i]);
         }
     }
 
