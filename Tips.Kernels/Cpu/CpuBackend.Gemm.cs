@@ -70,7 +70,7 @@ public sealed partial class CpuBackend
                 var driver = GemmDriver.ForThread();
                 fixed (float* pp = panels)
                 {
-                    float* aligned = pp == null ? null : (float*)(((nint)pp + 63) & ~(nint)63);
+                    float* aligned = pp == null ? null : GemmDriver.Align(pp);
                     for (int bi = 0; bi < batch; bi++)
                         driver.Run(in p, a0 + bi * strideA, b0 + bi * strideB, c0 + bi * strideC, bias0, wide, threads, aligned);
                 }

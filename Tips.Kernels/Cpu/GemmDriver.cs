@@ -168,9 +168,9 @@ internal sealed unsafe class GemmDriver
     }
 
     // Packed panels start on a cache line, so that no 64-byte load of a B sliver splits two lines.
-    private const int AlignFloats = 16;
+    internal const int AlignFloats = 16;
 
-    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+    internal static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static void Reserve([NotNull] ref float[]? buffer, long floats)
     {

@@ -41,9 +41,9 @@ public sealed partial class CpuBackend
                     Interlocked.Increment(ref _panelHits);
                     return data;
                 }
-                data = GC.AllocateUninitializedArray<float>((int)GemmDriver.PanelFloats(p, wide) + 16, pinned: true);
+                data = GC.AllocateUninitializedArray<float>((int)GemmDriver.PanelFloats(p, wide) + GemmDriver.AlignFloats, pinned: true);
                 fixed (float* d = data)
-                    GemmDriver.ForThread().PackPanels(in p, bStart, (float*)(((nint)d + 63) & ~(nint)63), wide, threads);
+                    GemmDriver.ForThread().PackPanels(in p, bStart, GemmDriver.Align(d), wide, threads);
                 Interlocked.Add(ref _bytes, (long)data.Length * sizeof(float));
                 Interlocked.Increment(ref _panelPacks);
                 root.Panels = slot with { Data = data };
