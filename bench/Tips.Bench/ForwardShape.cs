@@ -1,9 +1,5 @@
 using System.Globalization;
 using Tips.Kernels;
-using Tips.Model.Config;
-using Tips.Model.Nn;
-using Tips.Model.Tensors;
-using Tips.Model.Towers;
 
 namespace Tips.Bench;
 
@@ -37,28 +33,7 @@ internal sealed record ForwardShape(string Tower, string Variant, int Size, int 
 
     public override string ToString() => $"{Tower} {Variant} size {Size} tokens {Tokens} batch {Batch}";
 
-    /// <summary>A tower with N(0, 0.02) weights on <paramref name="backend"/> and one forward of it on fixed inputs.</summary>
-    public (Action Forward, IDisposable Model) Build(IBackend backend)
-    {
-        var config = TipsConfig.FromVariant(Variant);
-        var init = Init.Normal(1, 0.02f);
-        int batch = Batch, size = Size;
-        if (Tower == "vision")
-        {
-            var vision = VisionTower.Create(backend, config.Vision, init);
-            var pixels = ModelInputs.Pixels(batch, size);
-            return (() =>
-            {
-                using var tape = new Tape(backend, recording: false);
-                vision.Forward(tape, tape.Constant(pixels, batch, size, size, 3));
-            }, vision);
-        }
-        var text = TextTower.Create(backend, config.Text, init);
-        var ids = ModelInputs.TextIds(batch, Tokens, config.Text.VocabSize);
-        return (() =>
-        {
-            using var tape = new Tape(backend, recording: false);
-            text.Forward(tape, ids, batch);
-        }, text);
-    }
+    /// <summary>A tower with N(0, 0.02) weights on <paramref name="backend"/> and one forward of it on fixed inputs
+    /// (<see cref="ModelCompare"/>'s forward step).</summary>
+    public ModelCompare.IStep Build(IBackend backend) => ModelCompare.ForwardStep(backend, Tower, Variant, Size, Tokens, Batch);
 }

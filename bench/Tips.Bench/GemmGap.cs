@@ -2,10 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Tips.Kernels;
-using Tips.Model.Config;
-using Tips.Model.Nn;
-using Tips.Model.Tensors;
-using Tips.Model.Towers;
 
 namespace Tips.Bench;
 
@@ -23,11 +19,10 @@ public static partial class GemmGap
         if (ForwardShape.Parse("gemmgap", args) is not { } shape) return 2;
         var cpu = new CpuBackend();
         using var profiler = new OpProfiler(cpu);
-        var (forward, model) = shape.Build(profiler);
-        using var _ = model;
-        forward();
+        using var step = shape.Build(profiler);
+        step.Run();
         profiler.Reset();
-        forward();
+        step.Run();
         var shapes = new List<Shape>();
         foreach (var (op, (calls, _, _)) in profiler.Ops)
         {
@@ -43,7 +38,7 @@ public static partial class GemmGap
         {
             profiler.Reset();
             long t0 = Stopwatch.GetTimestamp();
-            forward();
+            step.Run();
             forwardTimes.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             foreach (var s in shapes)
             {

@@ -212,9 +212,17 @@ public static class ModelCompare
         return double.NaN;
     }
 
-    private interface IStep : IDisposable
+    internal interface IStep : IDisposable
     {
         void Run();
+    }
+
+    /// <summary>The inference forward this mode times, for the other bench modes that time the same one.</summary>
+    internal static IStep ForwardStep(IBackend backend, string tower, string variant, int size, int tokens, int batch)
+    {
+        var o = new Options("forward", tower, variant, size, tokens, batch, 0, 1, 1, false, false, backend.Name);
+        var config = TipsConfig.FromVariant(variant);
+        return tower == "vision" ? new VisionStep(backend, config.Vision, o) : new TextStep(backend, config.Text, o);
     }
 
     private sealed class VisionStep : IStep

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Tips.Kernels;
-using Tips.Model.Config;
-using Tips.Model.Nn;
-using Tips.Model.Tensors;
-using Tips.Model.Towers;
 
 namespace Tips.Bench;
 
@@ -20,12 +16,11 @@ public static class PanelCacheAb
     {
         if (ForwardShape.Parse("panelab", args) is not { } shape) return 2;
         var sides = new[] { new CpuBackend(), new CpuBackend { CacheWeightPanels = false } };
-        var built = sides.Select(shape.Build).ToArray();
-        var forwards = built.Select(b => b.Forward).ToArray();
-        foreach (var f in forwards)
+        var steps = sides.Select(shape.Build).ToArray();
+        foreach (var step in steps)
         {
-            f();
-            f();
+            step.Run();
+            step.Run();
         }
         Console.WriteLine($"# panelab {shape}, {shape.Reps} alternated rounds, load {File.ReadAllText("/proc/loadavg").Trim()}");
         var wall = new[] { new List<double>(), new List<double>() };
@@ -37,7 +32,7 @@ public static class PanelCacheAb
                 self.Refresh();
                 var c0 = self.TotalProcessorTime;
                 long t0 = Stopwatch.GetTimestamp();
-                forwards[s]();
+                steps[s].Run();
                 wall[s].Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 self.Refresh();
                 cpu[s].Add((self.TotalProcessorTime - c0).TotalSeconds);
@@ -47,7 +42,7 @@ public static class PanelCacheAb
         for (int s = 0; s < 2; s++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{names[s]}: wall median {Stats.Median(wall[s]):F3} s, cpu median {Stats.Median(cpu[s]):F3} s, backend holds {sides[s].BytesAllocated / 1048576.0:F0} MiB; cpu {string.Join(" ", cpu[s].Select(c => c.ToString("F3", CultureInfo.InvariantCulture)))}"));
-        foreach (var (_, model) in built) model.Dispose();
+        foreach (var step in steps) step.Dispose();
         foreach (var b in sides) b.Dispose();
         return 0;
     }
