@@ -16,8 +16,8 @@ internal static class DemoCommand
     // Before Spec: static fields initialise in declaration order.
     private static readonly TinyRunOptions Defaults = new();
     // 7 training minutes keep the whole demo under 10 on a loaded 2-core machine: evaluation and figures take about
-    // 0.3 min and the launcher's first build 1-1.5 min (measured under load average 7-18: the 1000 steps need 3.8 min on
-    // the quiet machine but hit an 8-minute limit at step 876, and the demo took 9.4 min with the build).
+    // 0.3 min and the launcher's first build 1-1.5 min (measured under load average 7-18, where an 8-minute limit
+    // stopped a 1000-step run at step 876 and the demo took 9.4 min with the build).
     private const int DefaultMinutes = 7, DefaultProbeImages = 1000;
 
     public static readonly CommandSpec Spec = new("demo", "train a tiny TIPS on generated scenes and evaluate it", $"""

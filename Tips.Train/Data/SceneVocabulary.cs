@@ -25,6 +25,10 @@ public static class Palette
     ];
 
     public static int Count => Names.Length;
+
+    /// <summary>The colour most objects of a kind have in generated scenes: circles red, squares orange, triangles
+    /// yellow, stars green, rings blue, crosses purple, diamonds white, hexagons black.</summary>
+    public static int TypicalOf(ShapeKind kind) => (int)kind;
 }
 
 /// <summary>Words used in captions; kept in one place so tests can look for them.</summary>

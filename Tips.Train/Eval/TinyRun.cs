@@ -12,7 +12,9 @@ namespace Tips.Train.Eval;
 /// <summary>Data and size settings of a tiny training run on generated scenes.</summary>
 public sealed record TinyRunOptions
 {
-    public int Steps { get; init; } = 1000;
+    /// <summary>1500: zero-shot segmentation and classification kept rising from 1000 to 1800 steps (0.15 -> 0.19 mIoU,
+    /// 0.52 -> 0.60), and 1500 steps took 3.6 minutes on the quiet 2-core machine.</summary>
+    public int Steps { get; init; } = 1500;
     public int BatchSize { get; init; } = 32;
     /// <summary>Scene and global-crop size; a multiple of the patch size.</summary>
     public int ImageSize { get; init; } = 48;

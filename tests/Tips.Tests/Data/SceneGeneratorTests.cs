@@ -57,6 +57,39 @@ public sealed class SceneGeneratorTests(ITestOutputHelper output)
     public void BadSettingsAreRejected(int h, int w, int min, int max) =>
         Assert.Throws<TipsException>(() => new SceneGenerator(h, w, min, max));
 
+    [Theory]
+    [InlineData(-0.01)]
+    [InlineData(1.01)]
+    [InlineData(double.NaN)]
+    public void BadTypicalColourSharesAreRejected(double share) =>
+        Assert.Throws<TipsException>(() => new SceneGenerator(32, 32, typicalColourShare: share));
+
+    /// <summary>An object has its kind's typical colour with the given share plus the uniform draw's 1/8; every kind
+    /// still appears in every colour. Drawing the same kind twice in the same colour is rejected, which lowers the share
+    /// a little with several objects.</summary>
+    [Theory]
+    [InlineData(SceneGenerator.DefaultTypicalColourShare)]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void ObjectsHaveTheirKindsTypicalColourAtTheGivenShare(double share)
+    {
+        var gen = new SceneGenerator(48, 48, typicalColourShare: share);
+        var pairs = new HashSet<(ShapeKind, int)>();
+        int typical = 0, total = 0;
+        for (ulong seed = 0; seed < 3000; seed++)
+            foreach (var o in gen.Generate(seed).Objects)
+            {
+                total++;
+                if (o.Colour == Palette.TypicalOf(o.Kind)) typical++;
+                pairs.Add((o.Kind, o.Colour));
+            }
+        double expected = share + (1 - share) / Palette.Count, measured = (double)typical / total;
+        output.WriteLine($"share {share}: {typical} of {total} objects in their kind's typical colour ({measured:F3}, expected about {expected:F3})");
+        Assert.InRange(measured, expected - 0.03, Math.Min(1, expected + 0.02));
+        Assert.Equal(share < 1 ? SceneWords.ClassCount * Palette.Count : SceneWords.ClassCount, pairs.Count);
+        Assert.Equal(SceneWords.ClassCount, Enumerable.Range(0, SceneWords.ClassCount).Select(k => Palette.TypicalOf((ShapeKind)k)).Distinct().Count());
+    }
+
     [Fact]
     public void ClassMapMatchesPixelsAndGeometry()
     {
