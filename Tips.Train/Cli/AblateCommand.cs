@@ -3,6 +3,7 @@ using System.Globalization;
 using Tips.Kernels;
 using Tips.Model;
 using Tips.Model.Images;
+using Tips.Train.Data;
 using Tips.Train.Eval;
 
 namespace Tips.Train.Cli;
@@ -17,18 +18,20 @@ internal static class AblateCommand
 
     public static readonly CommandSpec Spec = new("ablate", "train the tiny model under the paper's ablation settings and compare", $"""
         usage: tips ablate --out REPORT_DIR [--seeds N] [--steps S] [--batch B] [--width W] [--depth L] [--only a,b,...]
-                           [--probe-images N] [--test-images N] [--device D]
+                           [--typical-colour-share P] [--probe-images N] [--test-images N] [--device D]
 
         Trains the demo's tiny TIPS (width and depth as the demo's unless W, L say otherwise) on generated scenes once per
         setting and seed (seeds 0..N-1, default 2; S steps, default 300; same data order for every run), evaluates each like
         tips eval, and writes REPORT_DIR/{ReportFile} (mean ± std table with chance levels, the paper's trends marked
         reproduced or not), {PlotFile} and {ResultsFile}, rewritten after every run (seed by seed over all settings).
         Settings: {string.Join(", ", Ablation.Settings.Select(s => s.Name))}.
+        --typical-colour-share P: the share of objects in their kind's typical colour in training and evaluation scenes
+        (default {SceneGenerator.DefaultTypicalColourShare.ToString(CultureInfo.InvariantCulture)}; 0: kinds independent of colour).
 
         example:
           tips ablate --seeds 2 --steps 200 --out bench/results/ablation
         """,
-        ["--out", "--seeds", "--steps", "--batch", "--width", "--depth", "--only", "--probe-images", "--test-images"], [], Run);
+        ["--out", "--seeds", "--steps", "--batch", "--width", "--depth", "--only", "--typical-colour-share", "--probe-images", "--test-images"], [], Run);
 
     private static int Run(Args args, CliContext io)
     {
@@ -42,6 +45,7 @@ internal static class AblateCommand
             BatchSize = args.Int("--batch", defaults.BatchSize, 2, 4096),
             Width = args.Int("--width", defaults.Width, 2, 4096),
             Depth = args.Int("--depth", defaults.Depth, 1, 64),
+            TypicalColourShare = args.Double("--typical-colour-share", defaults.TypicalColourShare, 0, 1),
         };
         var eval = new EvalOptions { ProbeImages = args.Int("--probe-images", 500, 1, 100_000), TestImages = args.Int("--test-images", 200, 2, 100_000),
             SegmentTemplates = Evaluator.SceneTemplates };
@@ -66,13 +70,13 @@ internal static class AblateCommand
                     TinyRun.Train(backend, run, setting.Apply(TinyRun.Options(run.Steps, seed)), runDir, io.Err);
                 using var tips = TipsPipeline.Load(Path.Combine(runDir, TinyRun.VisionFile), Path.Combine(runDir, TinyRun.TextFile),
                     Path.Combine(runDir, TinyRun.TokenizerFile), configPath: Path.Combine(runDir, TinyRun.ConfigFile), device: device);
-                var report = EvalCommand.Evaluate(tips, "generated", eval, TextWriter.Null);
+                var report = EvalCommand.Evaluate(tips, "generated", eval, TextWriter.Null, run.TypicalColourShare);
                 CliFiles.WriteText(Path.Combine(runDir, "metrics.json"), report.ToJson());
                 (results.TryGetValue(setting.Name, out var list) ? list : results[setting.Name] = []).Add(report);
                 done++;
                 budget = string.Create(CultureInfo.InvariantCulture,
                     $"{seeds} seed(s) x {settings.Length} settings ({done} of {total} runs done), {run.Steps} steps of batch {run.BatchSize} each " +
-                    $"({run.ImageSize}px scenes, width {run.Width}, depth {run.Depth}, patch {run.PatchSize}) on {device}; evaluation: probes on " +
+                    $"({run.ImageSize}px scenes with typical colour share {run.TypicalColourShare}, width {run.Width}, depth {run.Depth}, patch {run.PatchSize}) on {device}; evaluation: probes on " +
                     $"{eval.ProbeImages} validation scenes, {eval.TestImages} test scenes, zero-shot segmentation on {Math.Min(eval.SegmentImages, eval.TestImages)}; " +
                     $"started {started:yyyy-MM-dd HH:mm} UTC on {Environment.MachineName} ({Environment.ProcessorCount} cores, load average " +
                     $"{loadBefore} at the start, {LoadAverage()} now); wall time {clock.Elapsed.TotalMinutes:F1} min, CPU time " +

@@ -69,6 +69,16 @@ internal sealed class Args
         return v;
     }
 
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public double Double(string name, double fallback, double min, double max)
+    {
+        var text = Optional(name);
+        if (text is null) return fallback;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= min && v <= max))
+            throw new UsageException($"{Command}: {name} must be a number in {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}, got '{text}'");
+        return v;
+    }
+
     /// <summary>One of <paramref name="choices"/> (the first is the default).</summary>
     public string Choice(string name, params string[] choices)
     {

@@ -21,7 +21,8 @@ internal static class DemoCommand
     private const int DefaultMinutes = 7, DefaultProbeImages = 1000;
 
     public static readonly CommandSpec Spec = new("demo", "train a tiny TIPS on generated scenes and evaluate it", $"""
-        usage: tips demo [--out DIR] [--minutes N] [--steps S] [--batch B] [--probe-images N] [--test-images N] [--device D]
+        usage: tips demo [--out DIR] [--minutes N] [--steps S] [--batch B] [--typical-colour-share P] [--probe-images N]
+                         [--test-images N] [--device D]
 
         From nothing: generates scenes (shapes with class and depth maps, web and synthetic captions), writes a tokenizer
         for their words, trains a tiny TIPS ({Defaults.ImageSize} px scenes, patch {Defaults.PatchSize}, width {Defaults.Width}, {Defaults.Depth} blocks; the full recipe: both
@@ -32,12 +33,15 @@ internal static class DemoCommand
           pca.png                    a held-out scene beside the PCA map of its patch tokens
           segmentation.png           the scene, its ground truth and the zero-shot segmentation (released recipe)
           config.json, tokenizer.model, vision.safetensors, text.safetensors   the trained model
+        In the scenes each kind has a typical colour (circles red, squares orange, triangles yellow, stars green, rings
+        blue, crosses purple, diamonds white, hexagons black) that a share P of its objects have (default {Defaults.TypicalColourShare.ToString(CultureInfo.InvariantCulture)});
+        with P = 0 colour says nothing about the kind, and this tiny model then learns no kind in its budget.
         Default device: cpu.
 
         example:
           tips demo --out demo --minutes 5
         """,
-        ["--out", "--minutes", "--steps", "--batch", "--probe-images", "--test-images"], [], Run);
+        ["--out", "--minutes", "--steps", "--batch", "--typical-colour-share", "--probe-images", "--test-images"], [], Run);
 
     private static int Run(Args args, CliContext io)
     {
@@ -48,6 +52,7 @@ internal static class DemoCommand
             Steps = args.Int("--steps", Defaults.Steps, 1, 1_000_000),
             BatchSize = args.Int("--batch", Defaults.BatchSize, 2, 4096),
             TimeLimit = TimeSpan.FromMinutes(args.Int("--minutes", DefaultMinutes, 1, 10_000)),
+            TypicalColourShare = args.Double("--typical-colour-share", Defaults.TypicalColourShare, 0, 1),
         };
         var eval = new EvalOptions
         {
@@ -67,13 +72,13 @@ internal static class DemoCommand
 
         using var tips = TipsPipeline.Load(Path.Combine(dir, TinyRun.VisionFile), Path.Combine(dir, TinyRun.TextFile),
             Path.Combine(dir, TinyRun.TokenizerFile), configPath: Path.Combine(dir, TinyRun.ConfigFile), device: device);
-        var report = EvalCommand.Evaluate(tips, "generated", eval, io.Err);
+        var report = EvalCommand.Evaluate(tips, "generated", eval, io.Err, run.TypicalColourShare);
         string header = string.Create(CultureInfo.InvariantCulture,
             $"Tiny TIPS ({run.ImageSize}px scenes, patch {run.PatchSize}, width {run.Width}, depth {run.Depth}), {steps} steps of batch {run.BatchSize} " +
             $"on {device} in {trainTime.TotalMinutes:F1} min ({trainCpu.TotalMinutes:F1} CPU-minutes); evaluated on {eval.TestImages} held-out scenes (probes fit on {eval.ProbeImages}).");
         CliFiles.WriteText(Path.Combine(dir, MetricsMarkdown), $"# tips demo\n\n{header}\n\n{report.ToMarkdown()}");
         CliFiles.WriteText(Path.Combine(dir, MetricsJson), report.ToJson());
-        DrawFigures(tips, dir);
+        DrawFigures(tips, dir, run.TypicalColourShare);
 
         io.Out.WriteLine(header);
         io.Out.Write(report.ToTable());
@@ -83,10 +88,10 @@ internal static class DemoCommand
     }
 
     /// <summary>The PCA map and the zero-shot segmentation of the first held-out (test split) scene with three objects.</summary>
-    private static void DrawFigures(TipsPipeline tips, string dir)
+    private static void DrawFigures(TipsPipeline tips, string dir, double typicalColourShare)
     {
         int size = tips.NativeSize;
-        var generator = new SceneGenerator(size, size);
+        var generator = new SceneGenerator(size, size, typicalColourShare: typicalColourShare);
         var scene = Enumerable.Range(0, 50).Select(i => generator.Generate(Split.Test, i)).OrderByDescending(s => s.Objects.Count).First();
         var image = scene.Example.Image;
         const int scale = 4;

@@ -24,6 +24,8 @@ public sealed record TinyRunOptions
     public int Depth { get; init; } = 2;
     public int PatchSize { get; init; } = 6;
     public long TrainScenes { get; init; } = 100_000;
+    /// <summary>The scenes' <see cref="SceneGenerator.TypicalColourShare"/>.</summary>
+    public double TypicalColourShare { get; init; } = SceneGenerator.DefaultTypicalColourShare;
     public ulong DataSeed { get; init; }
     /// <summary>Smallest area share of the global crop. Above DINOv2's 0.32: the synthetic caption describes the whole
     /// scene (every object and its position), which a small crop would contradict.</summary>
@@ -74,7 +76,7 @@ public static class TinyRun
         config.Save(Path.Combine(dir, ConfigFile));
 
         using var trainer = new TipsTrainer(backend, config, options with { TotalSteps = run.Steps });
-        var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize), Split.Train, run.TrainScenes);
+        var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize, typicalColourShare: run.TypicalColourShare), Split.Train, run.TrainScenes);
         var defaults = AugmentOptions.Default(run.ImageSize, run.LocalSize, run.LocalCrops);
         var augment = defaults with { Global = defaults.Global with { MinScale = run.GlobalMinScale } };
         using var loader = new BatchLoader(source, new LoaderOptions(run.BatchSize, augment, run.DataSeed));

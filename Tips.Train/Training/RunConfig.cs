@@ -10,7 +10,7 @@ namespace Tips.Train.Training;
 
 /// <summary>
 /// run.json, parsed strictly (paths relative to it): <c>{"model": "config.json" or an inline model config,
-/// "tokenizer": "tokenizer.model", "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S}}
+/// "tokenizer": "tokenizer.model", "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S, "typical_colour_share": P (default 0.75)}}
 /// or {"stamps": {"count": N, "size": S}} (Tux Paint stamp scenes, <see cref="StampSceneGenerator"/>),
 /// "batch_size": B, "global_size": G, "local_size": L, "local_crops": M, "checkpoint_every": K, "data_seed": S,
 /// "max_bad_steps": N, "train": {snake_case TrainOptions}}</c>. <see cref="Resolved"/> is the same document with
@@ -131,8 +131,14 @@ public sealed record RunConfig(TipsConfig Model, string Tokenizer, IExampleSourc
         if (data.TryGetProperty("scenes", out var scenes) && scenes.ValueKind == JsonValueKind.Object)
         {
             int size = Int(scenes, "size", path), count = Int(scenes, "count", path);
-            return (new SceneDataset(new SceneGenerator(size, size), Split.Train, count),
-                new JsonObject { ["scenes"] = new JsonObject { ["count"] = count, ["size"] = size } });
+            double share = SceneGenerator.DefaultTypicalColourShare;
+            if (scenes.TryGetProperty("typical_colour_share", out var s)
+                && !(s.ValueKind == JsonValueKind.Number && s.TryGetDouble(out share) && share >= 0 && share <= 1))
+                throw new TipsException($"{path}: 'typical_colour_share' must be a number in [0, 1]");
+            // Recorded even when defaulted: a run started before the share existed (kinds independent of colour) then
+            // refuses to resume on different data.
+            return (new SceneDataset(new SceneGenerator(size, size, typicalColourShare: share), Split.Train, count),
+                new JsonObject { ["scenes"] = new JsonObject { ["count"] = count, ["size"] = size, ["typical_colour_share"] = share } });
         }
         if (data.TryGetProperty("stamps", out var stamps) && stamps.ValueKind == JsonValueKind.Object)
         {

@@ -28,13 +28,15 @@ public static class TrainCommand
         Trains a TIPS model (student towers, CLS and patch heads, EMA teacher, two learnt contrastive temperatures)
         as configured by run.json; paths in it are relative to it:
           {"model": "config.json" (or an inline model config), "tokenizer": "tokenizer.model",
-           "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S}} or {"stamps": {"count": N, "size": S}},
+           "data": {"jsonl": "folder"} or {"scenes": {"count": N, "size": S, "typical_colour_share": P}}
+                   or {"stamps": {"count": N, "size": S}},
            "batch_size": B, "global_size": G, "local_size": L, "local_crops": M, "checkpoint_every": K,
            "data_seed": S, "max_bad_steps": N (default 5), "train": {snake_case options, e.g. "total_steps": 1000}}
         --set overrides one train option; the ablation switches are captions=web|synthetic|both, distill=false,
         masked_patches=false, mask_ratio=0.5, mask_kind=random|block, ibot_all_positions=true, sequential=0.5
         (contrastive losses only for the first half of the steps, then distillation and masking join),
-        teacher=full_ema|head_only_ema. Without --init-* the model starts from random values drawn from train.seed;
+        teacher=full_ema|head_only_ema. Generated scenes give a share P (default 0.75) of each kind's objects its typical
+        colour; P = 0 makes colour and kind independent. Without --init-* the model starts from random values drawn from train.seed;
         --init-vision/--init-text start the student's towers from released checkpoints (*_vision.npz,
         *_text.npz or .safetensors of the configured shape) for fine-tuning.
 

@@ -5,7 +5,7 @@ namespace Tips.Tests.Cli;
 
 public class ArgsTests
 {
-    private static readonly CommandSpec Spec = new("demo", "", "", ["--out", "--size", "--n"], ["--image"], (_, _) => 0);
+    private static readonly CommandSpec Spec = new("demo", "", "", ["--out", "--size", "--n", "--p"], ["--image"], (_, _) => 0);
 
     [Fact]
     public void ParsesSpacedAndInlineValuesAndRepeats()
@@ -34,6 +34,30 @@ public class ArgsTests
     {
         var a = Args.Parse(Spec, [flag, value]);
         Assert.Throws<UsageException>(() => flag == "--n" ? a.Int(flag, 1, 1, 10) : a.Size(flag)!.Value.Height);
+    }
+
+    [Theory]
+    [InlineData("0.25", 0.25)]
+    [InlineData("1e-1", 0.1)]
+    [InlineData("0", 0.0)]
+    [InlineData("1", 1.0)]
+    public void NumbersParseInvariantly(string text, double expected)
+    {
+        Assert.Equal(expected, Args.Parse(Spec, ["--p", text]).Double("--p", 0.5, 0, 1));
+        Assert.Equal(0.5, Args.Parse(Spec, []).Double("--p", 0.5, 0, 1));
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1.01")]
+    [InlineData("-0.1")]
+    [InlineData("0,5")]
+    [InlineData("half")]
+    public void BadNumbersAreUsageErrors(string text)
+    {
+        var e = Assert.Throws<UsageException>(() => Args.Parse(Spec, ["--p", text]).Double("--p", 0.5, 0, 1));
+        Assert.Equal($"demo: --p must be a number in 0..1, got '{text}'", e.Message);
     }
 
     [Fact]

@@ -25,12 +25,13 @@ public sealed class EvalCommandTests : IDisposable
     public void ShortDemoWritesEveryFileAndEvalReadsItsModel()
     {
         string demo = _run.File("demo");
-        var stdout = CliRun.Ok("demo", "--out", demo, "--steps", "3", "--batch", "4", "--probe-images", "12", "--test-images", "6");
+        var stdout = CliRun.Ok("demo", "--out", demo, "--steps", "3", "--batch", "4", "--probe-images", "12", "--test-images", "6",
+            "--typical-colour-share", "0.5");
         foreach (var f in new[] { DemoCommand.MetricsMarkdown, DemoCommand.MetricsJson, DemoCommand.PcaPng, DemoCommand.SegmentationPng,
                      TinyRun.ConfigFile, TinyRun.TokenizerFile, TinyRun.VisionFile, TinyRun.TextFile })
             Assert.True(new FileInfo(Path.Combine(demo, f)).Length > 0, f);
         Assert.Contains("3 steps of batch 4", stdout);
-        CheckJson(File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsJson)), probeImages: 12, testImages: 6);
+        CheckJson(File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsJson)), probeImages: 12, testImages: 6, share: "0.5");
         Assert.Contains("| probe_seg_miou |", File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsMarkdown)));
 
         string json = _run.File("results.json");
@@ -38,7 +39,7 @@ public sealed class EvalCommandTests : IDisposable
             "--tokenizer", Path.Combine(demo, TinyRun.TokenizerFile), "--config", Path.Combine(demo, TinyRun.ConfigFile),
             "--probe-images", "10", "--test-images", "5", "--segment-images", "2", "--device", "cpu", "--out", json);
         foreach (var m in MetricNames) Assert.Contains(m, table);
-        CheckJson(File.ReadAllText(json), probeImages: 10, testImages: 5);
+        CheckJson(File.ReadAllText(json), probeImages: 10, testImages: 5, share: "0.75");
     }
 
     [Fact]
@@ -67,9 +68,15 @@ public sealed class EvalCommandTests : IDisposable
         (code, _, err) = CliRun.Run("ablate", "--out", _run.File("x"), "--only", "no_such_setting");
         Assert.Equal(2, code);
         Assert.Single(err.Trim().Split('\n'));
+        (code, _, err) = CliRun.Run("eval", "--vision", "v", "--text", "t", "--tokenizer", "m", "--data", "stamps", "--typical-colour-share", "0.5");
+        Assert.Equal(2, code);
+        Assert.Contains("--typical-colour-share applies to --data generated only", err);
+        (code, _, err) = CliRun.Run("demo", "--out", _run.File("y"), "--typical-colour-share", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--typical-colour-share must be a number in 0..1, got '2'", err);
     }
 
-    private static void CheckJson(string json, int probeImages, int testImages)
+    private static void CheckJson(string json, int probeImages, int testImages, string share)
     {
         using var doc = JsonDocument.Parse(json);
         var metrics = doc.RootElement.GetProperty("metrics");
@@ -83,5 +90,6 @@ public sealed class EvalCommandTests : IDisposable
         var setup = doc.RootElement.GetProperty("setup");
         Assert.Equal(probeImages.ToString(), setup.GetProperty("probe_images").GetString());
         Assert.Equal(testImages.ToString(), setup.GetProperty("test_images").GetString());
+        Assert.Equal(share, setup.GetProperty("typical_colour_share").GetString());
     }
 }

@@ -28,6 +28,32 @@ public sealed class TrainCommandTests : IDisposable
         return path;
     }
 
+    [Theory]
+    [InlineData("", 0.75)]
+    [InlineData(""", "typical_colour_share": 0""", 0.0)]
+    [InlineData(""", "typical_colour_share": 0.4""", 0.4)]
+    public void SceneDataTakesTheTypicalColourShare(string extra, double expected)
+    {
+        string path = WriteRun();
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"size\": 64}", $"\"size\": 64{extra}}}"));
+        var config = RunConfig.Load(path, []);
+        Assert.Equal(expected, Assert.IsType<Tips.Train.Data.SceneDataset>(config.Source).Generator.TypicalColourShare);
+        Assert.Equal(expected, config.Resolved["data"]!["scenes"]!["typical_colour_share"]!.GetValue<double>());
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.5")]
+    [InlineData("\"0.5\"")]
+    [InlineData("null")]
+    public void BadTypicalColourSharesAreOneLineErrors(string value)
+    {
+        string path = WriteRun();
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"size\": 64}", $"\"size\": 64, \"typical_colour_share\": {value}}}"));
+        var e = Assert.Throws<TipsException>(() => RunConfig.Load(path, []));
+        Assert.Equal($"{path}: 'typical_colour_share' must be a number in [0, 1]", e.Message);
+    }
+
     /// <summary>Runs tips train through the command table with test hooks; returns stdout.</summary>
     private static string Train(TrainCommand.Hooks? hooks, params string[] args)
     {
@@ -114,6 +140,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("full_ema", json["train"]!["teacher"]!.GetValue<string>());
         Assert.Equal(RunConfig.DefaultMaxBadSteps, json["max_bad_steps"]!.GetValue<int>());
         Assert.Equal(64, json["model"]!["vision"]!["width"]!.GetValue<int>());
+        Assert.Equal(0.75, json["data"]!["scenes"]!["typical_colour_share"]!.GetValue<double>());
         var again = RunConfig.Load(resolved, []);
         Assert.True(JsonNode.DeepEquals(json, again.Resolved));
         Assert.Equal(0.5f, again.Options.MaskRatio);
