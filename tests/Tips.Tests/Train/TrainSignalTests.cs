@@ -28,8 +28,10 @@ public sealed partial class TrainSignalTests : IDisposable
              "train": {"total_steps": 100000, "head_hidden": 32, "head_bottleneck": 16, "prototypes": 32}}
             """);
         string tips = Path.Combine(AppContext.BaseDirectory, "tips.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { tips, "train", "--config", run, "--out", outDir }) start.ArgumentList.Add(a);
+        // Through env --default-signal: a test run started in the background by a non-interactive shell inherits SIGINT
+        // ignored (so that Ctrl-C reaches only the foreground job), and a process that starts with it ignored keeps it so.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", tips, "train", "--config", run, "--out", outDir }) start.ArgumentList.Add(a);
         using var p = Process.Start(start)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
