@@ -70,7 +70,8 @@ public static class Program
         var parsed = Args.Parse(command, args[1..]);
         if (parsed.Help)
         {
-            stdout.Write(command.Help);
+            // Raw string literals drop their last line break: without one the shell prompt lands on the example line.
+            stdout.WriteLine(command.Help.TrimEnd('\n'));
             return 0;
         }
         return command.Run(parsed, new CliContext(stdout, stderr ?? TextWriter.Null));

@@ -93,6 +93,8 @@ public class CliErrorTests
         Assert.Equal("", stderr);
         Assert.StartsWith($"usage: tips {command}", stdout);
         Assert.Contains("example", stdout);
+        Assert.EndsWith("\n", stdout);
+        Assert.False(stdout.EndsWith("\n\n", StringComparison.Ordinal), "help ends with an empty line");
         Assert.Contains($"  {command} ", CliRun.Ok("--help"));
     }
 
