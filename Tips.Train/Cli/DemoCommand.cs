@@ -11,7 +11,8 @@ namespace Tips.Train.Cli;
 /// <summary>tips demo: generate scenes, train a tiny TIPS, evaluate it and draw what it learnt.</summary>
 internal static class DemoCommand
 {
-    public const string MetricsMarkdown = "metrics.md", MetricsJson = "metrics.json", PcaPng = "pca.png", SegmentationPng = "segmentation.png";
+    public const string MetricsMarkdown = "metrics.md", MetricsJson = "metrics.json", PcaPng = "pca.png", SegmentationPng = "segmentation.png",
+        UntrainedDir = "untrained";
 
     // Before Spec: static fields initialise in declaration order.
     private static readonly TinyRunOptions Defaults = new();
@@ -29,10 +30,11 @@ internal static class DemoCommand
         captions with dual CLS, self-distillation, masked-patch loss) for S steps (default {Defaults.Steps}) of batch B (default {Defaults.BatchSize})
         or N minutes (default {DefaultMinutes}), whichever comes first, then evaluates it on held-out scenes (tips eval's protocols,
         probes fit on N validation scenes, default {DefaultProbeImages}) and writes into DIR (default demo/):
-          metrics.md, metrics.json   the metrics table with chance levels
+          metrics.md, metrics.json   the metrics table with chance levels and the untrained model's values
           pca.png                    a held-out scene beside the PCA map of its patch tokens
           segmentation.png           the scene, its ground truth and the zero-shot segmentation (released recipe)
           config.json, tokenizer.model, vision.safetensors, text.safetensors   the trained model
+          untrained/                 the same files for its initial weights
         In the scenes each kind has a typical colour (circles red, squares orange, triangles yellow, stars green, rings
         blue, crosses purple, diamonds white, hexagons black) that a share P of its objects have (default {Defaults.TypicalColourShare.ToString(CultureInfo.InvariantCulture)});
         with P = 0 colour says nothing about the kind, and this tiny model then learns no kind in its budget.
@@ -65,27 +67,39 @@ internal static class DemoCommand
         var clock = Stopwatch.StartNew();
         io.Out.WriteLine($"demo: training a tiny TIPS on generated {run.ImageSize}px scenes on {device} (up to {run.Steps} steps or {run.TimeLimit!.Value.TotalMinutes} min)");
         int steps;
+        var options = TinyRun.Options(run.Steps, seed: 0);
         using (var backend = Backends.Create(device))
-            steps = TinyRun.Train(backend, run, TinyRun.Options(run.Steps, seed: 0), dir, io.Err);
+            steps = TinyRun.Train(backend, run, options, dir, io.Err);
         var trainTime = clock.Elapsed;
         var trainCpu = Process.GetCurrentProcess().TotalProcessorTime;
 
-        using var tips = TipsPipeline.Load(Path.Combine(dir, TinyRun.VisionFile), Path.Combine(dir, TinyRun.TextFile),
-            Path.Combine(dir, TinyRun.TokenizerFile), configPath: Path.Combine(dir, TinyRun.ConfigFile), device: device);
+        using var tips = Load(dir, device);
         var report = EvalCommand.Evaluate(tips, "generated", eval, io.Err, run.TypicalColourShare);
+        io.Err.WriteLine("demo: the same evaluation of the initial weights, to show what training added");
+        string untrainedDir = Path.Combine(dir, UntrainedDir);
+        using (var backend = Backends.Create(device))
+            TinyRun.WriteUntrained(backend, run, options, untrainedDir);
+        EvalReport untrained;
+        using (var initial = Load(untrainedDir, device))
+            untrained = EvalCommand.Evaluate(initial, "generated", eval, io.Err, run.TypicalColourShare);
         string header = string.Create(CultureInfo.InvariantCulture,
             $"Tiny TIPS ({run.ImageSize}px scenes, patch {run.PatchSize}, width {run.Width}, depth {run.Depth}), {steps} steps of batch {run.BatchSize} " +
-            $"on {device} in {trainTime.TotalMinutes:F1} min ({trainCpu.TotalMinutes:F1} CPU-minutes); evaluated on {eval.TestImages} held-out scenes (probes fit on {eval.ProbeImages}).");
-        CliFiles.WriteText(Path.Combine(dir, MetricsMarkdown), $"# tips demo\n\n{header}\n\n{report.ToMarkdown()}");
-        CliFiles.WriteText(Path.Combine(dir, MetricsJson), report.ToJson());
+            $"on {device} in {trainTime.TotalMinutes:F1} min ({trainCpu.TotalMinutes:F1} CPU-minutes); evaluated on {eval.TestImages} held-out scenes (probes fit on {eval.ProbeImages}); " +
+            $"untrained: the same evaluation of the initial weights ({UntrainedDir}/).");
+        CliFiles.WriteText(Path.Combine(dir, MetricsMarkdown), $"# tips demo\n\n{header}\n\n{report.ToMarkdown(untrained)}");
+        CliFiles.WriteText(Path.Combine(dir, MetricsJson), report.ToJson(untrained));
         DrawFigures(tips, dir, run.TypicalColourShare);
 
         io.Out.WriteLine(header);
-        io.Out.Write(report.ToTable());
+        io.Out.Write(report.ToTable(untrained));
         io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"demo: done in {clock.Elapsed.TotalMinutes:F1} min -> {Path.GetFullPath(dir)}"));
         foreach (var f in new[] { MetricsMarkdown, MetricsJson, PcaPng, SegmentationPng }) io.Out.WriteLine($"  {Path.Combine(dir, f)}");
         return 0;
     }
+
+    private static TipsPipeline Load(string dir, string device) =>
+        TipsPipeline.Load(Path.Combine(dir, TinyRun.VisionFile), Path.Combine(dir, TinyRun.TextFile),
+            Path.Combine(dir, TinyRun.TokenizerFile), configPath: Path.Combine(dir, TinyRun.ConfigFile), device: device);
 
     /// <summary>The PCA map and the zero-shot segmentation of the first held-out (test split) scene with three objects.</summary>
     private static void DrawFigures(TipsPipeline tips, string dir, double typicalColourShare)

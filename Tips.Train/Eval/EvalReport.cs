@@ -13,37 +13,42 @@ public sealed record EvalReport(IReadOnlyList<Metric> Metrics, IReadOnlyDictiona
 {
     public double this[string name] => Metrics.First(m => m.Name == name).Value;
 
-    /// <summary><c>{"setup": {...}, "metrics": {name: {"value", "chance", "higher_is_better", "description"}}}</c>.</summary>
-    public string ToJson()
+    /// <summary><c>{"setup": {...}, "metrics": {name: {"value", "chance", ["untrained",] "higher_is_better", "description"}}}</c>;
+    /// <paramref name="untrained"/>: the same evaluation of the model before training, a column beside chance.</summary>
+    public string ToJson(EvalReport? untrained = null)
     {
         var metrics = new JsonObject();
         foreach (var m in Metrics)
-            metrics[m.Name] = new JsonObject
-            {
-                ["value"] = m.Value,
-                ["chance"] = m.Chance,
-                ["higher_is_better"] = m.HigherIsBetter,
-                ["description"] = m.Description,
-            };
+        {
+            var o = new JsonObject { ["value"] = m.Value, ["chance"] = m.Chance };
+            if (untrained is not null) o["untrained"] = untrained[m.Name];
+            o["higher_is_better"] = m.HigherIsBetter;
+            o["description"] = m.Description;
+            metrics[m.Name] = o;
+        }
         var setup = new JsonObject();
         foreach (var (k, v) in Setup) setup[k] = v;
         return new JsonObject { ["setup"] = setup, ["metrics"] = metrics }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    public string ToTable()
+    public string ToTable(EvalReport? untrained = null)
     {
         var s = new StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"{"metric",-22} {"value",9} {"chance",9}  description");
+        s.AppendLine(CultureInfo.InvariantCulture, $"{"metric",-22} {"value",9} {"chance",9}{(untrained is null ? "" : $" {"untrained",9}")}  description");
         foreach (var m in Metrics)
-            s.AppendLine(CultureInfo.InvariantCulture, $"{m.Name,-22} {Format(m),9} {Format(m, m.Chance),9}  {m.Description}");
+            s.AppendLine(CultureInfo.InvariantCulture,
+                $"{m.Name,-22} {Format(m),9} {Format(m, m.Chance),9}{(untrained is null ? "" : $" {Format(m, untrained[m.Name]),9}")}  {m.Description}");
         return s.ToString();
     }
 
-    public string ToMarkdown()
+    public string ToMarkdown(EvalReport? untrained = null)
     {
-        var s = new StringBuilder("| metric | value | chance | description |\n|---|---:|---:|---|\n");
+        var s = new StringBuilder(untrained is null
+            ? "| metric | value | chance | description |\n|---|---:|---:|---|\n"
+            : "| metric | value | chance | untrained | description |\n|---|---:|---:|---:|---|\n");
         foreach (var m in Metrics)
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {m.Name} | {Format(m)} | {Format(m, m.Chance)} | {m.Description} |");
+            s.AppendLine(CultureInfo.InvariantCulture,
+                $"| {m.Name} | {Format(m)} | {Format(m, m.Chance)} |{(untrained is null ? "" : $" {Format(m, untrained[m.Name])} |")} {m.Description} |");
         return s.ToString();
     }
 

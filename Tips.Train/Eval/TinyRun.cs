@@ -66,15 +66,7 @@ public static class TinyRun
     /// <summary>Trains and writes the model files into <paramref name="dir"/>; progress goes to <paramref name="progress"/>. Returns the steps done.</summary>
     public static int Train(IBackend backend, TinyRunOptions run, TrainOptions options, string dir, TextWriter progress)
     {
-        if (run.ImageSize % run.PatchSize != 0 || run.LocalSize % run.PatchSize != 0)
-            throw new TipsException($"image size {run.ImageSize} and local size {run.LocalSize} must be multiples of the patch size {run.PatchSize}");
-        Directory.CreateDirectory(dir);
-        string tokenizerPath = Path.Combine(dir, TokenizerFile);
-        File.WriteAllBytes(tokenizerPath, SceneTokenizer.Build());
-        var tokenizer = TipsTokenizer.Load(tokenizerPath);
-        var config = Config(run, tokenizer.Model.VocabSize);
-        config.Save(Path.Combine(dir, ConfigFile));
-
+        var (tokenizer, config) = WriteTokenizerAndConfig(run, dir);
         using var trainer = new TipsTrainer(backend, config, options with { TotalSteps = run.Steps });
         var source = new SceneDataset(new SceneGenerator(run.ImageSize, run.ImageSize, typicalColourShare: run.TypicalColourShare), Split.Train, run.TrainScenes);
         var defaults = AugmentOptions.Default(run.ImageSize, run.LocalSize, run.LocalCrops);
@@ -92,6 +84,28 @@ public static class TinyRun
             progress.WriteLine($"time limit reached after {trainer.Step} of {run.Steps} steps (schedules cut short)");
         TrainCommand.SaveTowers(trainer, dir);
         return trainer.Step;
+    }
+
+    /// <summary>Writes the model files of the run's initial weights (what <see cref="Train"/> starts from with the same
+    /// options) into <paramref name="dir"/>: the baseline that shows what training added.</summary>
+    public static void WriteUntrained(IBackend backend, TinyRunOptions run, TrainOptions options, string dir)
+    {
+        var (_, config) = WriteTokenizerAndConfig(run, dir);
+        using var trainer = new TipsTrainer(backend, config, options with { TotalSteps = run.Steps });
+        TrainCommand.SaveTowers(trainer, dir);
+    }
+
+    private static (TipsTokenizer, TipsConfig) WriteTokenizerAndConfig(TinyRunOptions run, string dir)
+    {
+        if (run.ImageSize % run.PatchSize != 0 || run.LocalSize % run.PatchSize != 0)
+            throw new TipsException($"image size {run.ImageSize} and local size {run.LocalSize} must be multiples of the patch size {run.PatchSize}");
+        Directory.CreateDirectory(dir);
+        string tokenizerPath = Path.Combine(dir, TokenizerFile);
+        File.WriteAllBytes(tokenizerPath, SceneTokenizer.Build());
+        var tokenizer = TipsTokenizer.Load(tokenizerPath);
+        var config = Config(run, tokenizer.Model.VocabSize);
+        config.Save(Path.Combine(dir, ConfigFile));
+        return (tokenizer, config);
     }
 
     private static void Draw(TextWriter w, int step, int total, TimeSpan elapsed, StepReport r)

@@ -34,6 +34,21 @@ public sealed class EvalCommandTests : IDisposable
         CheckJson(File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsJson)), probeImages: 12, testImages: 6, share: "0.5");
         Assert.Contains("| probe_seg_miou |", File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsMarkdown)));
 
+        // The untrained column is the same evaluation of the initial weights, which the demo leaves beside the model.
+        string untrained = Path.Combine(demo, DemoCommand.UntrainedDir);
+        Assert.Contains("| metric | value | chance | untrained | description |", File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsMarkdown)));
+        Assert.Contains(" untrained ", stdout);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(demo, TinyRun.VisionFile)), File.ReadAllBytes(Path.Combine(untrained, TinyRun.VisionFile)));
+        string again = _run.File("untrained.json");
+        CliRun.Ok("eval", "--vision", Path.Combine(untrained, TinyRun.VisionFile), "--text", Path.Combine(untrained, TinyRun.TextFile),
+            "--tokenizer", Path.Combine(untrained, TinyRun.TokenizerFile), "--config", Path.Combine(untrained, TinyRun.ConfigFile),
+            "--probe-images", "12", "--test-images", "6", "--segment-images", "1", "--typical-colour-share", "0.5", "--out", again);
+        using (var demoJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(demo, DemoCommand.MetricsJson))))
+        using (var evalJson = JsonDocument.Parse(File.ReadAllText(again)))
+            foreach (var m in new[] { "probe_seg_miou", "probe_depth_rmse", "retrieval_synthetic_i2t", "knn_cls_acc" })
+                Assert.Equal(evalJson.RootElement.GetProperty("metrics").GetProperty(m).GetProperty("value").GetDouble(),
+                    demoJson.RootElement.GetProperty("metrics").GetProperty(m).GetProperty("untrained").GetDouble(), 9);
+
         string json = _run.File("results.json");
         var table = CliRun.Ok("eval", "--vision", Path.Combine(demo, TinyRun.VisionFile), "--text", Path.Combine(demo, TinyRun.TextFile),
             "--tokenizer", Path.Combine(demo, TinyRun.TokenizerFile), "--config", Path.Combine(demo, TinyRun.ConfigFile),
