@@ -22,8 +22,9 @@ internal static class EvalCommand
           zeroshot_seg_miou   the released recipe (TipsPipeline.Segment, native-size windows) over the 8 kinds, object pixels
         --data generated (default): scenes at the model's native size; probes fit on the validation split, measured on the
         test split; --typical-colour-share P (default 0.75): the share of objects in their kind's typical colour, 0 for
-        kinds independent of colour (evaluate with the share the model was trained on). --data DIR: a JSONL folder with class and depth maps (as the scene generator writes them); the first
-        probe-images examples fit the probes, the next test-images are measured. Images are squashed to the native size.
+        kinds independent of colour (evaluate with the share the model was trained on).
+        --data DIR: a JSONL folder with class and depth maps (as the scene generator writes them); the first probe-images
+        examples fit the probes, the next test-images are measured. Images are squashed to the native size.
         --data stamps: Tux Paint stamp scenes (tuxpaint-stamps-default and python3-skimage, installed by
         scripts/setup.sh --tests) at the native size, split like the generated scenes, over the 13 stamp categories.
         --data fashion-mnist: Debian's dataset-fashion-mnist (installed by scripts/setup.sh --tests); fashion_linear_acc
