@@ -36,8 +36,8 @@ public static class TrainCommand
         masked_patches=false, mask_ratio=0.5, mask_kind=random|block, ibot_all_positions=true, sequential=0.5
         (contrastive losses only for the first half of the steps, then distillation and masking join),
         teacher=full_ema|head_only_ema. Generated scenes give a share P (default 0.75) of each kind's objects its typical
-        colour; P = 0 makes colour and kind independent. Without --init-* the model starts from random values drawn from train.seed;
-        --init-vision/--init-text start the student's towers from released checkpoints (*_vision.npz,
+        colour; P = 0 makes colour and kind independent. Without --init-* the model starts from random values drawn
+        from train.seed; --init-vision/--init-text start the student's towers from released checkpoints (*_vision.npz,
         *_text.npz or .safetensors of the configured shape) for fine-tuning.
 
         RUN_DIR receives run.resolved.json (every setting, default and override, absolute paths: usable as
