@@ -13,8 +13,23 @@ public sealed partial class CpuBackend
 {
     private long _panelPacks, _panelHits;
 
-    /// <summary>False packs B on every call (the behaviour before the cache; for benches that measure what it buys).</summary>
-    internal bool CacheWeightPanels { get; init; } = true;
+    /// <summary>The environment variable that sets <see cref="CacheWeightPanels"/> for backends created without it:
+    /// 0 or 1 (the default).</summary>
+    public const string WeightCacheVariable = "TIPS_CPU_WEIGHT_CACHE";
+
+    /// <summary>
+    /// True keeps each Linear weight's GEMM panels packed from its second use on, which buys 8-11% of a B/14 forward
+    /// and holds a second copy of the weights. False packs them on every call: for serving where memory counts more.
+    /// Default: <see cref="WeightCacheVariable"/>, else true.
+    /// </summary>
+    public bool CacheWeightPanels { get; init; } = WeightCacheSetting(Environment.GetEnvironmentVariable(WeightCacheVariable));
+
+    internal static bool WeightCacheSetting(string? value) => value switch
+    {
+        null or "" or "1" => true,
+        "0" => false,
+        _ => throw new BackendException($"{WeightCacheVariable} must be 0 (pack weights on every call: less memory) or 1 (keep them packed: the default), got '{value}'"),
+    };
 
     /// <summary>Weight panels packed into the cache, and GEMM calls served from it (for tests and benches).</summary>
     internal (long Packs, long Hits) PanelStats => (Interlocked.Read(ref _panelPacks), Interlocked.Read(ref _panelHits));

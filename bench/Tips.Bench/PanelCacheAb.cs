@@ -15,7 +15,7 @@ public static class PanelCacheAb
     public static int Run(string[] args)
     {
         if (ForwardShape.Parse("panelab", args) is not { } shape) return 2;
-        var sides = new[] { new CpuBackend(), new CpuBackend { CacheWeightPanels = false } };
+        var sides = new[] { new CpuBackend { CacheWeightPanels = true }, new CpuBackend { CacheWeightPanels = false } };
         var steps = sides.Select(shape.Build).ToArray();
         foreach (var step in steps)
         {

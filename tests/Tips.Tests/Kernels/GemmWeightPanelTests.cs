@@ -12,7 +12,8 @@ namespace Tips.Tests.Kernels;
 public sealed class GemmWeightPanelTests : IDisposable
 {
     private const double Eps32 = 1.1920929e-7;
-    private readonly CpuBackend _backend = new();
+    // Explicit, so that TIPS_CPU_WEIGHT_CACHE=0 in the environment does not turn the cache these tests check off.
+    private readonly CpuBackend _backend = new() { CacheWeightPanels = true };
 
     public void Dispose() => _backend.Dispose();
 
@@ -26,7 +27,7 @@ public sealed class GemmWeightPanelTests : IDisposable
     [MemberData(nameof(Weights))]
     public void PanelsArePackedOncePerVersionAndServeEveryRowCount(int n, int k, bool transB, int bits)
     {
-        using var backend = new CpuBackend { GemmVectorBits = bits };
+        using var backend = new CpuBackend { GemmVectorBits = bits, CacheWeightPanels = true };
         var w = Rand(n * k, 1);
         using var dw = Upload(backend, w);
         // Panels are cached where B is packed whole (over 384 rows) and serve every such row count.
@@ -88,6 +89,37 @@ public sealed class GemmWeightPanelTests : IDisposable
         for (int call = 1; call < 4; call++) Check(_backend, 384, 100, 769, true, dw, w, seed: 40 + call);
         Assert.Equal((0L, 0L), _backend.PanelStats);
         Assert.True(_backend.BytesAllocated - held < 100L * 769 * sizeof(float), "panels were kept for a 384-row GEMM");
+    }
+
+    [Fact]
+    public void TheCacheSwitchedOffPacksPerCallAndKeepsNoPanels()
+    {
+        using var backend = new CpuBackend { CacheWeightPanels = false };
+        var w = Rand(100 * 769, 6);
+        using var dw = Upload(backend, w);
+        Check(backend, 400, 100, 769, true, dw, w, seed: 60);
+        long held = backend.BytesAllocated;
+        for (int call = 1; call < 4; call++) Check(backend, 400, 100, 769, true, dw, w, seed: 60 + call);
+        Assert.Equal((0L, 0L), backend.PanelStats);
+        Assert.True(backend.BytesAllocated - held < 100L * 769 * sizeof(float), "panels were kept with the cache off");
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("", true)]
+    [InlineData("1", true)]
+    [InlineData("0", false)]
+    public void TheEnvironmentVariableSetsTheDefault(string? value, bool cached) =>
+        Assert.Equal(cached, CpuBackend.WeightCacheSetting(value));
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("2")]
+    [InlineData(" 0")]
+    public void ABadEnvironmentValueIsOneClearError(string value)
+    {
+        var e = Assert.Throws<BackendException>(() => CpuBackend.WeightCacheSetting(value));
+        Assert.Equal($"TIPS_CPU_WEIGHT_CACHE must be 0 (pack weights on every call: less memory) or 1 (keep them packed: the default), got '{value}'", e.Message);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class WeightPanelCacheModelTests : IDisposable
     // 5 images of 9 x 9 patches + 2 CLS = 415 rows: every Linear packs its weight whole, so panels are cached.
     private static readonly VisionConfig Config = new(64, 2, 2, 256, FfnKind.Mlp, 14, 9);
     private const int Size = 126, Batch = 5;
-    private readonly CpuBackend _backend = new();
+    private readonly CpuBackend _backend = new() { CacheWeightPanels = true };
     private readonly float[] _pixels = VisionReferenceTests.RandomPixels(Batch * Size * Size * 3, 4);
 
     public void Dispose() => _backend.Dispose();
@@ -32,7 +32,7 @@ public sealed class WeightPanelCacheModelTests : IDisposable
         Forward(_backend, tower);
         Assert.True(_backend.PanelStats.Hits > 0, "the forwards did not reuse packed panels, so this test checks nothing");
 
-        using var other = new CpuBackend();
+        using var other = new CpuBackend { CacheWeightPanels = true };
         using var source = VisionTower.Create(other, Config, VisionReferenceTests.RandomWeights(2));
         tower.Parameters.CopyFrom(source.Parameters.ToStateDict());
         AssertClose(Forward(other, source), Forward(_backend, tower));
@@ -57,7 +57,7 @@ public sealed class WeightPanelCacheModelTests : IDisposable
         optimizer.Update(0.01f, 0f, 0.9f, 0.999f, 1e-8f, 0f, 0, false);
         foreach (var (_, p) in tower.Parameters.Items) p.RequiresGrad = false;
 
-        using var fresh = new CpuBackend();
+        using var fresh = new CpuBackend { CacheWeightPanels = true };
         using var copy = VisionTower.Create(fresh, Config, VisionReferenceTests.RandomWeights(9));
         copy.Parameters.CopyFrom(tower.Parameters.ToStateDict());
         var after = Forward(_backend, tower);
