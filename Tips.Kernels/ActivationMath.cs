@@ -10,6 +10,11 @@ public static class ActivationMath
     private const float InvSqrt2Pi = 0.39894228040143268f;
     private const float Sqrt2OverPi = 0.79788456080286536f;
 
+    /// <summary>Coefficients of erfcc's P(t) = C0 + C1 t + ... + C9 t^9, shared with the vector versions (ErfcSimd).</summary>
+    internal const float ErfcC0 = -1.26551223f, ErfcC1 = 1.00002368f, ErfcC2 = 0.37409196f, ErfcC3 = 0.09678418f,
+        ErfcC4 = -0.18628806f, ErfcC5 = 0.27886807f, ErfcC6 = -1.13520398f, ErfcC7 = 1.48851587f, ErfcC8 = -0.82215223f,
+        ErfcC9 = 0.17087277f;
+
     /// <summary>
     /// Complementary error function, Chebyshev fit with fractional error below 1.2e-7 everywhere
     /// (Numerical Recipes' erfcc); GELU is written through erfc so that it keeps relative accuracy for x &lt;&lt; 0.
@@ -18,8 +23,8 @@ public static class ActivationMath
     {
         float z = MathF.Abs(x);
         float t = 1f / (1f + 0.5f * z);
-        float poly = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
-            + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+        float poly = ErfcC0 + t * (ErfcC1 + t * (ErfcC2 + t * (ErfcC3 + t * (ErfcC4
+            + t * (ErfcC5 + t * (ErfcC6 + t * (ErfcC7 + t * (ErfcC8 + t * ErfcC9))))))));
         float r = t * MathF.Exp(-z * z + poly);
         return x >= 0f ? r : 2f - r;
     }

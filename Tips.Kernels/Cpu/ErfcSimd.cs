@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static Tips.Kernels.ActivationMath;
 
 namespace Tips.Kernels;
 
@@ -44,30 +45,30 @@ internal static class ErfcSimd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Poly(Vector512<float> t)
     {
-        var p = Vector512.Create(0.17087277f);
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-0.82215223f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(1.48851587f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-1.13520398f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.27886807f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-0.18628806f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.09678418f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(0.37409196f));
-        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(1.00002368f));
-        return Vector512.FusedMultiplyAdd(p, t, Vector512.Create(-1.26551223f));
+        var p = Vector512.Create(ErfcC9);
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC8));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC7));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC6));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC5));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC4));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC3));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC2));
+        p = Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC1));
+        return Vector512.FusedMultiplyAdd(p, t, Vector512.Create(ErfcC0));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Poly(Vector256<float> t)
     {
-        var p = Vector256.Create(0.17087277f);
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(-0.82215223f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(1.48851587f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(-1.13520398f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(0.27886807f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(-0.18628806f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(0.09678418f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(0.37409196f));
-        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(1.00002368f));
-        return Vector256.FusedMultiplyAdd(p, t, Vector256.Create(-1.26551223f));
+        var p = Vector256.Create(ErfcC9);
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC8));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC7));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC6));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC5));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC4));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC3));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC2));
+        p = Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC1));
+        return Vector256.FusedMultiplyAdd(p, t, Vector256.Create(ErfcC0));
     }
 }
