@@ -79,29 +79,26 @@ public sealed class GemmWeightPanelTests : IDisposable
     }
 
     [Fact]
-    public void FewRowsPackPerCallAndKeepNoPanels()
-    {
-        var w = Rand(100 * 769, 5);
-        using var dw = Upload(_backend, w);
-        Check(_backend, 384, 100, 769, true, dw, w, seed: 40);
-        // Measured after the first call, which allocated the pooled A, bias and C buffers that the others reuse.
-        long held = _backend.BytesAllocated;
-        for (int call = 1; call < 4; call++) Check(_backend, 384, 100, 769, true, dw, w, seed: 40 + call);
-        Assert.Equal((0L, 0L), _backend.PanelStats);
-        Assert.True(_backend.BytesAllocated - held < 100L * 769 * sizeof(float), "panels were kept for a 384-row GEMM");
-    }
+    public void FewRowsPackPerCallAndKeepNoPanels() => AssertPacksPerCallAndKeepsNoPanels(_backend, 384, seed: 40, "for a 384-row GEMM");
 
     [Fact]
     public void TheCacheSwitchedOffPacksPerCallAndKeepsNoPanels()
     {
         using var backend = new CpuBackend { CacheWeightPanels = false };
-        var w = Rand(100 * 769, 6);
+        AssertPacksPerCallAndKeepsNoPanels(backend, 400, seed: 60, "with the cache off");
+    }
+
+    /// <summary>Four correct calls of one weight that pack nothing into the cache and hold no weight-sized memory.</summary>
+    private static void AssertPacksPerCallAndKeepsNoPanels(CpuBackend backend, int rows, int seed, string when)
+    {
+        var w = Rand(100 * 769, seed);
         using var dw = Upload(backend, w);
-        Check(backend, 400, 100, 769, true, dw, w, seed: 60);
+        Check(backend, rows, 100, 769, true, dw, w, seed: seed);
+        // Measured after the first call, which allocated the pooled A, bias and C buffers that the others reuse.
         long held = backend.BytesAllocated;
-        for (int call = 1; call < 4; call++) Check(backend, 400, 100, 769, true, dw, w, seed: 60 + call);
+        for (int call = 1; call < 4; call++) Check(backend, rows, 100, 769, true, dw, w, seed: seed + call);
         Assert.Equal((0L, 0L), backend.PanelStats);
-        Assert.True(backend.BytesAllocated - held < 100L * 769 * sizeof(float), "panels were kept with the cache off");
+        Assert.True(backend.BytesAllocated - held < 100L * 769 * sizeof(float), $"panels were kept {when}");
     }
 
     [Theory]
