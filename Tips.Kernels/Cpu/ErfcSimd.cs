@@ -17,12 +17,20 @@ internal static class ErfcSimd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Erfc(Vector512<float> x)
     {
-        // Clamped: rcp14 and its Newton step give NaN at z = inf; erfc(100) underflows to 0 as erfc(inf) does.
-        var z = Vector512.MinNative(Vector512.Abs(x), Vector512.Create(100f));
+        var z = Magnitude(x);
         var t = Reciprocal(z);
-        var r = t * CpuExp.Exp(Poly(t) - z * z);
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), r, Vector512.Create(2f) - r);
+        return Reflect(x, t * CpuExp.Exp(Poly(t) - z * z));
     }
+
+    /// <summary>z = |x| clamped to 100: rcp14 and its Newton step give NaN at z = inf, and erfc(100) underflows to 0
+    /// as erfc(inf) does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Magnitude(Vector512<float> x) => Vector512.MinNative(Vector512.Abs(x), Vector512.Create(100f));
+
+    /// <summary>erfc(x) from r = erfc(|x|): r for x &gt;= 0, 2 - r below.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Reflect(Vector512<float> x, Vector512<float> r) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), r, Vector512.Create(2f) - r);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Erfc(Vector256<float> x)

@@ -49,13 +49,11 @@ internal static unsafe class GeluSimd
             {
                 var v = Vector512.Load(x + i);
                 var w = -v * Vector512.Create(InvSqrt2);
-                // Clamped: rcp14 and its Newton step give NaN at z = inf; erfc(100) underflows to 0 as erfc(inf) does.
-                var z = Vector512.MinNative(Vector512.Abs(w), Vector512.Create(100f));
+                var z = ErfcSimd.Magnitude(w);
                 // exp(-z^2) = exp(-x^2 / 2) serves both erfc and phi.
                 var gauss = CpuExp.Exp(-(z * z));
                 var t = ErfcSimd.Reciprocal(z);
-                var r = t * CpuExp.Exp(ErfcSimd.Poly(t)) * gauss;
-                var erfc = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(w, Vector512<float>.Zero), r, Vector512.Create(2f) - r);
+                var erfc = ErfcSimd.Reflect(w, t * CpuExp.Exp(ErfcSimd.Poly(t)) * gauss);
                 var d = Vector512.FusedMultiplyAdd(half, erfc, v * Vector512.Create(InvSqrt2Pi) * gauss);
                 Vector512.FusedMultiplyAdd(d, Vector512.Load(dy + i), Vector512.Load(dx + i)).Store(dx + i);
             }
