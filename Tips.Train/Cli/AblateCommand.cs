@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Tips.Kernels;
-using Tips.Model;
 using Tips.Model.Images;
 using Tips.Train.Data;
 using Tips.Train.Eval;
@@ -68,8 +67,7 @@ internal static class AblateCommand
                 string runDir = Path.Combine(dir, "runs", $"{setting.Name}_seed{seed}");
                 using (var backend = Backends.Create(device))
                     TinyRun.Train(backend, run, setting.Apply(TinyRun.Options(run.Steps, seed)), runDir, io.Err);
-                using var tips = TipsPipeline.Load(Path.Combine(runDir, TinyRun.VisionFile), Path.Combine(runDir, TinyRun.TextFile),
-                    Path.Combine(runDir, TinyRun.TokenizerFile), configPath: Path.Combine(runDir, TinyRun.ConfigFile), device: device);
+                using var tips = TinyRun.Load(runDir, device);
                 var report = EvalCommand.Evaluate(tips, "generated", eval, TextWriter.Null, run.TypicalColourShare);
                 CliFiles.WriteText(Path.Combine(runDir, "metrics.json"), report.ToJson());
                 (results.TryGetValue(setting.Name, out var list) ? list : results[setting.Name] = []).Add(report);

@@ -73,14 +73,14 @@ internal static class DemoCommand
         var trainTime = clock.Elapsed;
         var trainCpu = Process.GetCurrentProcess().TotalProcessorTime;
 
-        using var tips = Load(dir, device);
+        using var tips = TinyRun.Load(dir, device);
         var report = EvalCommand.Evaluate(tips, "generated", eval, io.Err, run.TypicalColourShare);
         io.Err.WriteLine("demo: the same evaluation of the initial weights, to show what training added");
         string untrainedDir = Path.Combine(dir, UntrainedDir);
         using (var backend = Backends.Create(device))
             TinyRun.WriteUntrained(backend, run, options, untrainedDir);
         EvalReport untrained;
-        using (var initial = Load(untrainedDir, device))
+        using (var initial = TinyRun.Load(untrainedDir, device))
             untrained = EvalCommand.Evaluate(initial, "generated", eval, io.Err, run.TypicalColourShare);
         string header = string.Create(CultureInfo.InvariantCulture,
             $"Tiny TIPS ({run.ImageSize}px scenes, patch {run.PatchSize}, width {run.Width}, depth {run.Depth}), {steps} steps of batch {run.BatchSize} " +
@@ -96,10 +96,6 @@ internal static class DemoCommand
         foreach (var f in new[] { MetricsMarkdown, MetricsJson, PcaPng, SegmentationPng }) io.Out.WriteLine($"  {Path.Combine(dir, f)}");
         return 0;
     }
-
-    private static TipsPipeline Load(string dir, string device) =>
-        TipsPipeline.Load(Path.Combine(dir, TinyRun.VisionFile), Path.Combine(dir, TinyRun.TextFile),
-            Path.Combine(dir, TinyRun.TokenizerFile), configPath: Path.Combine(dir, TinyRun.ConfigFile), device: device);
 
     /// <summary>The PCA map and the zero-shot segmentation of the first held-out (test split) scene with three objects.</summary>
     private static void DrawFigures(TipsPipeline tips, string dir, double typicalColourShare)

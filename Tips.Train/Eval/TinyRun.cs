@@ -95,6 +95,11 @@ public static class TinyRun
         TrainCommand.SaveTowers(trainer, dir);
     }
 
+    /// <summary>The model files that <see cref="Train"/> or <see cref="WriteUntrained"/> wrote into <paramref name="dir"/>.</summary>
+    public static TipsPipeline Load(string dir, string device) =>
+        TipsPipeline.Load(Path.Combine(dir, VisionFile), Path.Combine(dir, TextFile), Path.Combine(dir, TokenizerFile),
+            configPath: Path.Combine(dir, ConfigFile), device: device);
+
     private static (TipsTokenizer, TipsConfig) WriteTokenizerAndConfig(TinyRunOptions run, string dir)
     {
         if (run.ImageSize % run.PatchSize != 0 || run.LocalSize % run.PatchSize != 0)
