@@ -221,7 +221,7 @@ public abstract class GemmTestsBase : IDisposable
         return host;
     }
 
-    private static float[] Rand(int length, int seed)
+    internal static float[] Rand(int length, int seed)
     {
         var rng = new Random(seed);
         var r = new float[length];

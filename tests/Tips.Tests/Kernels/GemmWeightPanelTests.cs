@@ -169,11 +169,5 @@ public sealed class GemmWeightPanelTests : IDisposable
         return buffer;
     }
 
-    private static float[] Rand(int length, int seed)
-    {
-        var rng = new Random(seed);
-        var r = new float[length];
-        for (int i = 0; i < r.Length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
-        return r;
-    }
+    private static float[] Rand(int length, int seed) => GemmTestsBase.Rand(length, seed);
 }
